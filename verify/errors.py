@@ -61,3 +61,9 @@ class NoteError(VerificationError):
     """A signed note, checkpoint or cosignature does not parse or verify."""
 
     code = "bad_note"
+
+
+class UnknownKey(VerificationError):
+    """A signature names a key id that is not among the trusted keys."""
+
+    code = "unknown_key"

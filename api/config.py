@@ -1,0 +1,73 @@
+"""Settings, read once from the command line or the environment, and the ledger factory.
+
+``MINHBACH_DATABASE_URL``: ``sqlite:///path/to/file.db`` (default: ``./data/minhbach.db``)
+or ``postgresql://user@host:port/dbname``. ``MINHBACH_SCOPE``: the province code of this
+deployment's log (default 96). ``MINHBACH_ORIGIN``: the log origin (default
+``minhbach.example/<scope>``). ``MINHBACH_DATA_DIR``: keys and state (default ``./data``).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from domain.ledger import Ledger
+from verify.keys import PublicKey
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = ""
+    scope: str = "96"
+    origin: str = ""
+    data_dir: Path = Path("data")
+    trust_root: tuple[PublicKey, ...] = field(default=())
+    max_body_bytes: int = 1_048_576
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> Settings:
+        data_dir = Path(str(overrides.get("data_dir") or os.environ.get("MINHBACH_DATA_DIR", "data")))
+        scope = str(overrides.get("scope") or os.environ.get("MINHBACH_SCOPE", "96"))
+        url = str(
+            overrides.get("database_url")
+            or os.environ.get("MINHBACH_DATABASE_URL")
+            or f"sqlite:///{data_dir / 'minhbach.db'}"
+        )
+        origin = str(overrides.get("origin") or os.environ.get("MINHBACH_ORIGIN") or f"minhbach.example/{scope}")
+        return cls(database_url=url, scope=scope, origin=origin, data_dir=data_dir)
+
+
+def storage_env(url: str) -> dict[str, str]:
+    """Translate a database URL into the ``eventsourcing`` environment."""
+    parsed = urlparse(url)
+    if parsed.scheme == "sqlite":
+        path = unquote(url[len("sqlite:///") :]) if url.startswith("sqlite:///") else ""
+        if not path:
+            raise ValueError("sqlite URL must look like sqlite:///path/to/file.db or sqlite:///:memory:")
+        if path != ":memory:" and not path.startswith("file:"):
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": path,
+            "APPLICATION_RECORDER_TOPIC": "api.store.sqlite:LogSQLiteRecorder",
+            "CREATE_TABLE": "y",
+        }
+    if parsed.scheme in ("postgresql", "postgres"):
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": (parsed.path or "/postgres").lstrip("/"),
+            "POSTGRES_HOST": parsed.hostname or "127.0.0.1",
+            "POSTGRES_PORT": str(parsed.port or 5432),
+            "POSTGRES_USER": unquote(parsed.username or "postgres"),
+            "POSTGRES_PASSWORD": unquote(parsed.password or ""),
+            "POSTGRES_SCHEMA": "public",
+            "APPLICATION_RECORDER_TOPIC": "api.store.postgres:LogPostgresRecorder",
+            "CREATE_TABLE": "y",
+        }
+    raise ValueError(f"unsupported database URL {url!r}: use sqlite:/// or postgresql://")
+
+
+def make_ledger(settings: Settings) -> Ledger:
+    return Ledger(storage_env(settings.database_url), scope=settings.scope, trust_root=settings.trust_root)

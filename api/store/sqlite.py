@@ -1,0 +1,76 @@
+"""SQLite adapter: the library's application recorder plus the Merkle log tables."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
+
+from api.store.logtree import LogTree, create_statements, read_nodes
+from verify.merkle import NodeId
+
+
+class LogSQLiteRecorder(SQLiteApplicationRecorder):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.tree = LogTree("?")
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [*super().construct_create_table_statements(), *create_statements("BLOB", "INTEGER")]
+
+    def _insert_events(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        ids = super()._insert_events(c, stored_events, **kwargs)
+
+        def fetchone(sql: str, params: Sequence[Any]) -> Any:
+            c.execute(sql, params)
+            return c.fetchone()
+
+        def fetchall(sql: str, params: Sequence[Any]) -> list[Any]:
+            c.execute(sql, params)
+            return list(c.fetchall())
+
+        self.tree.append(
+            fetchone,
+            fetchall,
+            lambda sql, rows: c.executemany(sql, rows),
+            lambda sql, params: c.execute(sql, params),
+            [(s.originator_id, s.originator_version) for s in stored_events],
+            kwargs,
+        )
+        return ids
+
+    # -- reads ---------------------------------------------------------------------
+    def _all(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(sql, params)
+            return list(c.fetchall())
+
+    def log_head(self) -> tuple[int, bytes | None]:
+        rows = self._all("SELECT size, root FROM log_head WHERE id = 1")
+        return (int(rows[0][0]), bytes(rows[0][1])) if rows else (0, None)
+
+    def log_nodes(self, ids: Sequence[NodeId]) -> dict[NodeId, bytes]:
+        with self.datastore.transaction(commit=False) as c:
+
+            def fetchall(sql: str, params: Sequence[Any]) -> list[Any]:
+                c.execute(sql, params)
+                return list(c.fetchall())
+
+            return read_nodes(fetchall, "?", ids)
+
+    def log_leaves(self, start: int, stop: int) -> list[bytes]:
+        rows = self._all(
+            "SELECT envelope FROM log_leaves WHERE idx >= ? AND idx < ? ORDER BY idx", (start, stop)
+        )
+        return [bytes(r[0]) for r in rows]
+
+    def has_envelope(self, digest: str) -> bool:
+        return bool(self._all("SELECT 1 FROM log_leaves WHERE envelope_hash = ?", (digest,)))
+
+    def leaf_index_of(self, digest: str) -> int | None:
+        rows = self._all("SELECT idx FROM log_leaves WHERE envelope_hash = ?", (digest,))
+        return int(rows[0][0]) if rows else None

@@ -1,0 +1,94 @@
+"""Cán bộ, công chức (officials), their keys, roles and unit scopes.
+
+An official is enrolled by the deployment's trust root with one public key, a role and
+a unit scope (a commune, district or province code, or "VN"). Re-enrolling the same
+official id with a new key rotates keys; a key can be revoked from an effective time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from verify.keys import PublicKey
+
+
+class Role(StrEnum):
+    COMMUNE_CHAIRMAN = "commune_chairman"  # Chủ tịch UBND cấp xã
+    COMMUNE_OFFICIAL = "commune_official"  # công chức cấp xã được phân công
+    DISTRICT_CHAIRMAN = "district_chairman"  # Chủ tịch / Phó Chủ tịch UBND cấp huyện
+    DISTRICT_JUSTICE = "district_justice"  # Phòng Tư pháp cấp huyện
+    PROVINCE_CHAIRMAN = "province_chairman"  # Chủ tịch UBND cấp tỉnh
+    PROVINCE_JUSTICE = "province_justice"  # Sở Tư pháp
+    COUNCIL_MEMBER = "council_member"  # thành viên Hội đồng đánh giá
+    CATALOG_AUTHORITY = "catalog_authority"  # Bộ Tư pháp (criteria catalogs)
+    REGISTRAR = "registrar"  # the deployment's trust root
+
+
+ROLE_NAMES_VI = {
+    Role.COMMUNE_CHAIRMAN: "Chủ tịch UBND cấp xã",
+    Role.COMMUNE_OFFICIAL: "Công chức cấp xã",
+    Role.DISTRICT_CHAIRMAN: "Chủ tịch UBND cấp huyện",
+    Role.DISTRICT_JUSTICE: "Phòng Tư pháp cấp huyện",
+    Role.PROVINCE_CHAIRMAN: "Chủ tịch UBND cấp tỉnh",
+    Role.PROVINCE_JUSTICE: "Sở Tư pháp",
+    Role.COUNCIL_MEMBER: "Thành viên Hội đồng đánh giá",
+    Role.CATALOG_AUTHORITY: "Cơ quan ban hành bộ tiêu chí",
+    Role.REGISTRAR: "Cơ quan quản lý khoá (gốc tin cậy)",
+}
+
+
+@dataclass(frozen=True)
+class Unit:
+    """Đơn vị hành chính (administrative unit), as registered in the ledger."""
+
+    code: str
+    name: str
+    kind: str  # xa | phuong | thi_tran | dac_khu | district | province
+    level: str  # commune | district | province
+    district: str | None
+    province: str
+    valid_from: str | None = None
+    valid_until: str | None = None
+    successor: str | None = None
+
+
+@dataclass
+class KeyRecord:
+    official_id: str
+    name: str
+    position: str
+    role: Role
+    scope: str
+    key: PublicKey
+    valid_from: datetime
+    valid_until: datetime | None
+    enrolled_at: int  # chain sequence of the enrolment
+    revoked_from: datetime | None = None
+    revocation_reason: str | None = None
+    subject: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def key_id(self) -> str:
+        return self.key.key_id
+
+    def valid_at(self, t: datetime) -> bool:
+        if t < self.valid_from:
+            return False
+        if self.valid_until is not None and t > self.valid_until:
+            return False
+        return self.revoked_from is None or t < self.revoked_from
+
+
+def scope_covers(scope: str, unit_code: str, unit: Unit | None) -> bool:
+    """True when an official scoped to ``scope`` may act for ``unit_code``.
+
+    A province scope covers its districts and communes, a district scope its communes;
+    "VN" covers everything.
+    """
+    if scope in ("VN", unit_code):
+        return True
+    if unit is None:
+        return False
+    return scope in (unit.district, unit.province)

@@ -1,0 +1,66 @@
+"""Formatting shared by the read models: Vietnamese dates, decimals, signers.
+
+Every value a projection returns is JSON-ready: dates as ``dd/mm/yyyy`` in Vietnam's
+calendar (Asia/Ho_Chi_Minh, where legal deadlines are counted), instants also as
+ISO 8601 UTC, points as canonical decimal strings ("6.75").
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from domain.calendar import VN_TZ, local_date
+from domain.catalog import dec_str
+from domain.registry import Registry
+
+
+def vn_date(value: datetime | date | str | None) -> str | None:
+    """``dd/mm/yyyy``; instants are first moved to Vietnam's calendar date."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = date.fromisoformat(value)
+    if isinstance(value, datetime):
+        value = local_date(value)
+    return value.strftime("%d/%m/%Y")
+
+
+def vn_datetime(t: datetime | None) -> str | None:
+    """``dd/mm/yyyy HH:MM`` in Vietnam time."""
+    return None if t is None else t.astimezone(VN_TZ).strftime("%d/%m/%Y %H:%M")
+
+
+def iso(t: datetime | None) -> str | None:
+    return None if t is None else t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def instant(t: datetime | None) -> dict[str, str | None] | None:
+    """An instant as the machine and the reader each want it."""
+    if t is None:
+        return None
+    return {"utc": iso(t), "date": vn_date(t), "local": vn_datetime(t)}
+
+
+def points(d: Decimal | None) -> str | None:
+    return None if d is None else dec_str(d)
+
+
+def signer(reg: Registry | None, key_id: str) -> dict[str, Any]:
+    """Who a key id belongs to, as far as the registry knows."""
+    out: dict[str, Any] = {"key_id": key_id, "short": key_id[:16]}
+    if reg is None:
+        return out
+    if key_id in reg.trust_root:
+        out.update(role="registrar", name=None, official_id=None)
+        return out
+    rec = reg.keys.get(key_id)
+    if rec is not None:
+        out.update(
+            official_id=rec.official_id,
+            name=rec.name,
+            position=rec.position,
+            role=rec.role.value,
+        )
+    return out

@@ -1,0 +1,266 @@
+"""Tình trạng hồ sơ (evaluation status): everything public about one unit's year.
+
+A pure read model over the ledger's aggregates: the evaluation chain, the deciding
+level's round (``authority_of(...).round_unit``), the registry and the catalog. It
+returns plain JSON-ready dicts; the API serves them and the pages render them.
+
+Stages, in order: ``opened`` → ``scoring`` (indicators assigned or scored) → ``compiled``
+(forms 01/02) → ``posted`` (public posting started) → ``submitted`` (dossier sent) →
+``appraised`` (council scores) → ``recognised`` | ``not_recognised`` (named on a list
+of the decision) → ``revoked``. ``decided`` means a decision was signed for the round
+but it names this submitted unit on neither list (itself a finding).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.authority import authority_of
+from domain.calendar import local_date
+from domain.catalog import Catalog
+from domain.errors import NotAllowed
+from domain.evaluation import Evaluation
+from domain.ledger import Ledger
+from domain.registry import Registry
+from domain.round import Round
+from domain.rules import evaluation_findings
+from projections.format import instant, signer, vn_date
+from projections.round_view import council_view, decision_view, publications_view
+from projections.scores import eligibility, score_table, totals
+
+STAGES = (
+    "opened",
+    "scoring",
+    "compiled",
+    "posted",
+    "submitted",
+    "appraised",
+    "decided",
+    "recognised",
+    "not_recognised",
+    "revoked",
+)
+
+
+def stage_of(ev: Evaluation, rnd: Round | None) -> str:
+    if ev.revoked is not None:
+        return "revoked"
+    if rnd is not None and rnd.decision is not None:
+        if ev.unit in rnd.decision["meeting"]:
+            return "recognised"
+        if ev.unit in rnd.decision["not_meeting"]:
+            return "not_recognised"
+        if ev.submitted is not None:
+            return "decided"
+    if ev.appraised is not None:
+        return "appraised"
+    if ev.submitted is not None:
+        return "submitted"
+    if ev.postings:
+        return "posted"
+    if ev.compiled is not None:
+        return "compiled"
+    if ev.assignments or ev.self_scores:
+        return "scoring"
+    return "opened"
+
+
+def context(
+    ledger: Ledger, unit: str, year: int
+) -> tuple[Evaluation, Registry, Catalog, Round | None] | None:
+    """The evaluation with its registry, catalog and round; None if there is none."""
+    ev = ledger.evaluation(unit, year)
+    reg = ledger.registry()
+    if ev is None or reg is None:
+        return None
+    cat = reg.catalogs.get(ev.catalog_id) or reg.catalog_for_year(year)
+    if cat is None:
+        return None
+    try:
+        round_unit = authority_of(cat, reg, unit).round_unit
+    except NotAllowed:
+        return ev, reg, cat, None
+    return ev, reg, cat, ledger.round(round_unit, year)
+
+
+def evaluation_status(ledger: Ledger, unit: str, year: int) -> dict[str, Any] | None:
+    ctx = context(ledger, unit, year)
+    if ctx is None:
+        return None
+    ev, reg, cat, rnd = ctx
+    u = reg.units.get(unit)
+    return {
+        "unit": {
+            "code": unit,
+            "name": u.name if u else None,
+            "kind": u.kind if u else None,
+            "district": u.district if u else None,
+            "province": u.province if u else None,
+        },
+        "year": year,
+        "catalog": {
+            "id": cat.catalog_id,
+            "version": cat.version,
+            "title_vi": cat.title_vi,
+            "title_en": cat.title_en,
+        },
+        "stage": stage_of(ev, rnd),
+        "criteria": score_table(ev, cat),
+        "totals": totals(ev, cat),
+        "eligibility": eligibility(ev, cat),
+        "findings": [f.as_dict() for f in evaluation_findings(ev, rnd, cat, reg)],
+        "dates": key_dates(ev, rnd),
+        "postings": postings(ev),
+        "comments": comments(ev),
+        "commune_meeting": commune_meeting(ev),
+        "submission": submission(ev),
+        "supplements": supplements(ev),
+        "disqualifications": disqualifications(ev),
+        "complaints": complaints(ev),
+        "council": council_view(rnd, unit),
+        "decision": decision_view(rnd, unit, reg),
+        "publications": publications_view(rnd, unit),
+        "revocation": None
+        if ev.revoked is None
+        else {
+            "decision_no": ev.revoked["decision_no"],
+            "reason": ev.revoked["reason"],
+            "at": instant(ev.revoked["time"]),
+        },
+        "timeline": timeline(ev, rnd, reg),
+    }
+
+
+def key_dates(ev: Evaluation, rnd: Round | None) -> dict[str, str | None]:
+    starts = [p["start"] for p in ev.postings.values()]
+    ends = [p["end"] for p in ev.postings.values() if p["end"] is not None]
+    dec = rnd.decision if rnd is not None else None
+    pubs = [p["time"] for p in (rnd.publications if rnd else []) if ev.unit in p["units"]]
+    return {
+        "opened": vn_date(ev.opened_at),
+        "compiled": vn_date(ev.compiled["time"]) if ev.compiled else None,
+        "posting_started": vn_date(min(starts)) if starts else None,
+        "posting_ended": vn_date(max(ends)) if ends else None,
+        "commune_meeting": vn_date(ev.meeting["date"]) if ev.meeting else None,
+        "submitted": vn_date(ev.submitted["time"]) if ev.submitted else None,
+        "appraised": vn_date(ev.appraised_at),
+        "council_formed": vn_date(rnd.council["time"]) if rnd else None,
+        "decided": vn_date(dec["time"]) if dec else None,
+        "published": vn_date(min(pubs)) if pubs else None,
+        "revoked": vn_date(ev.revoked["time"]) if ev.revoked else None,
+    }
+
+
+def postings(ev: Evaluation) -> list[dict[str, Any]]:
+    """Niêm yết công khai (public posting), one entry per channel."""
+    out = []
+    for channel, p in ev.postings.items():
+        end = p["end"]
+        days = (local_date(end) - local_date(p["start"])).days if end is not None else None
+        out.append(
+            {
+                "channel": channel,
+                "place": p["place"],
+                "start": instant(p["start"]),
+                "end": instant(end),
+                "days": days,
+                "broadcasts": [vn_date(b) for b in p["broadcasts"]],
+                "drafts_sha256": p["drafts_sha256"],
+            }
+        )
+    return out
+
+
+def comments(ev: Evaluation) -> list[dict[str, Any]]:
+    """Ý kiến (comments) and their answers, as the plain text that was signed."""
+    return [
+        {
+            "id": cid,
+            "via": c["via"],
+            "author": c["author"],
+            "text": c["text"],
+            "received": instant(c["received"]),
+            "answered": instant(c["answered"]),
+            "accepted": c["accepted"],
+            "answer": c["answer"],
+        }
+        for cid, c in ev.comments.items()
+    ]
+
+
+def commune_meeting(ev: Evaluation) -> dict[str, Any] | None:
+    m = ev.meeting
+    if m is None:
+        return None
+    return {
+        "date": vn_date(m["date"]),
+        "chaired_by": m["chaired_by"],
+        "attendees": [dict(a) for a in m["attendees"]],
+    }
+
+
+def submission(ev: Evaluation) -> dict[str, Any] | None:
+    s = ev.submitted
+    if s is None:
+        return None
+    return {
+        "at": instant(s["time"]),
+        "requests_recognition": s["requests_recognition"],
+        "documents": [dict(d) for d in s["documents"]],
+    }
+
+
+def supplements(ev: Evaluation) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": rid,
+            "missing": list(s["missing"]),
+            "requested": instant(s["requested"]),
+            "provided": instant(s["provided"]),
+        }
+        for rid, s in ev.supplements.items()
+    ]
+
+
+def disqualifications(ev: Evaluation) -> list[dict[str, Any]]:
+    return [
+        {k: d[k] for k in ("person", "ground", "reference")} | {"at": instant(d["time"])}
+        for d in ev.disqualifications
+    ]
+
+
+def complaints(ev: Evaluation) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": cid,
+            "summary": c["summary"],
+            "filed": instant(c["filed"]),
+            "resolved": instant(c["resolved"]),
+            "upheld": c.get("upheld"),
+            "outcome": c.get("outcome"),
+        }
+        for cid, c in ev.complaints.items()
+    ]
+
+
+def timeline(ev: Evaluation, rnd: Round | None, reg: Registry) -> list[dict[str, Any]]:
+    """Every signed event of the evaluation and of its round, oldest first."""
+    chains: list[tuple[str, Evaluation | Round]] = [("evaluation", ev)]
+    if rnd is not None:
+        chains.append(("round", rnd))
+    entries = [
+        {
+            "chain": name,
+            "type": e["type"],
+            "time": instant(e["time"]),
+            "signers": [signer(reg, k) for k in e["signers"]],
+            "envelope_hash": e["hash"],
+            "_t": e["time"],
+        }
+        for name, chain in chains
+        for e in chain.timeline
+    ]
+    entries.sort(key=lambda e: e["_t"])
+    for e in entries:
+        del e["_t"]
+    return entries

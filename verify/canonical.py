@@ -1,0 +1,237 @@
+"""Canonical JSON (RFC 8785, JCS) for the value space this project signs.
+
+The value space: objects with ASCII string keys, arrays, strings, ``true``/``false``,
+``null`` and integers with ``|x| < 2**53``. Strings must be Unicode NFC, carry no
+C0 control character other than ``\\n`` and ``\\t``, and no lone surrogate. No floats.
+
+On this value space ``json.dumps(obj, ensure_ascii=False, sort_keys=True,
+separators=(",", ":"))`` encoded as UTF-8 is exactly the JCS output, because:
+
+- RFC 8785 §3.2.3 sorts keys by UTF-16 code units; for ASCII keys that is the same
+  order as Python's code point sort.
+- RFC 8785 §3.2.2.3 serialises numbers as ECMAScript does; for integers below 2**53
+  that is plain decimal with no exponent, which is what ``int.__repr__`` gives.
+- RFC 8785 §3.2.2.2 writes strings as UTF-8 and escapes only ``"``, ``\\`` and
+  control characters (``\\n``, ``\\t`` in short form, others as lowercase ``\\u00xx``);
+  ``ensure_ascii=False`` does the same.
+- §3.2.1: no whitespace between tokens; ``separators=(",", ":")``.
+
+The writer (``canonical_json``) and the reader (``parse_canonical``) check the same
+value space, so whatever one side signs the other side accepts.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from typing import Any, NoReturn
+
+from verify.errors import MalformedInput
+
+MAX_DEPTH = 32
+MAX_ITEMS = 100_000
+MAX_SAFE_INT = 2**53 - 1
+
+# C0 controls other than \t (0x09) and \n (0x0a), and UTF-16 surrogates.
+_BAD_CHARS = re.compile("[\x00-\x08\x0b-\x1f\ud800-\udfff]")
+# Strings (closing quote optional, so the scan stays linear) and brackets, for a
+# depth pre-scan that does not recurse.
+_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"?|[\[\]{}]', re.DOTALL)
+
+
+def _refuse(en: str, vi: str, **evidence: Any) -> NoReturn:
+    raise MalformedInput(en, vi, **evidence)
+
+
+def _check_str(s: str, *, key: bool = False) -> None:
+    if key and not s.isascii():
+        _refuse(
+            "object key is not ASCII",
+            "khóa của đối tượng JSON không phải ký tự ASCII",
+            key=s[:64],
+        )
+    bad = _BAD_CHARS.search(s)
+    if bad is not None:
+        _refuse(
+            "string contains a control character or lone surrogate",
+            "chuỗi chứa ký tự điều khiển hoặc ký tự thay thế (surrogate) đơn lẻ",
+            char=f"U+{ord(bad.group()):04X}",
+            offset=bad.start(),
+        )
+    if not unicodedata.is_normalized("NFC", s):
+        _refuse(
+            "string is not Unicode NFC",
+            "chuỗi không ở dạng chuẩn hoá Unicode NFC",
+            string=s[:64],
+        )
+
+
+def _check_int(n: int) -> None:
+    if not -MAX_SAFE_INT <= n <= MAX_SAFE_INT:
+        _refuse(
+            "integer outside the range ±(2**53 - 1)",
+            "số nguyên nằm ngoài khoảng ±(2**53 - 1)",
+            value=str(n)[:32],
+        )
+
+
+def _check_value(obj: object, depth: int, max_depth: int, max_items: int) -> None:
+    """Walk ``obj`` and refuse anything outside the value space."""
+    if obj is None or isinstance(obj, bool):
+        return
+    if isinstance(obj, int):
+        _check_int(obj)
+    elif isinstance(obj, str):
+        _check_str(obj)
+    elif isinstance(obj, float):
+        _refuse(
+            "floating-point numbers are not allowed in signed data",
+            "không được dùng số thực (dấu phẩy động) trong dữ liệu được ký",
+            value=repr(obj),
+        )
+    elif isinstance(obj, dict | list | tuple):
+        if depth >= max_depth:
+            _refuse(
+                "JSON nested too deeply",
+                "JSON lồng nhau quá sâu",
+                max_depth=max_depth,
+            )
+        if len(obj) > max_items:
+            _refuse(
+                "JSON array or object has too many items",
+                "mảng hoặc đối tượng JSON có quá nhiều phần tử",
+                items=len(obj),
+                max_items=max_items,
+            )
+        if isinstance(obj, dict):
+            for k, v in obj.items():
+                if not isinstance(k, str):
+                    _refuse(
+                        "object key is not a string",
+                        "khóa của đối tượng JSON không phải chuỗi ký tự",
+                        key=repr(k)[:64],
+                    )
+                _check_str(k, key=True)
+                _check_value(v, depth + 1, max_depth, max_items)
+        else:
+            for v in obj:
+                _check_value(v, depth + 1, max_depth, max_items)
+    else:
+        _refuse(
+            "value of this type cannot be signed",
+            "không thể ký giá trị thuộc kiểu dữ liệu này",
+            type=type(obj).__name__,
+        )
+
+
+def canonical_json(obj: Any) -> bytes:
+    """RFC 8785 canonical bytes of ``obj``; MalformedInput if outside the value space.
+
+    Tuples are written as arrays.
+    """
+    _check_value(obj, 0, MAX_DEPTH, MAX_ITEMS)
+    text = json.dumps(
+        obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
+    )
+    return text.encode("utf-8")
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in pairs:
+        if k in out:
+            _refuse("duplicate object key", "khóa của đối tượng JSON bị trùng", key=k[:64])
+        out[k] = v
+    return out
+
+
+def _no_float(s: str) -> NoReturn:
+    _refuse(
+        "floating-point numbers are not allowed in signed data",
+        "không được dùng số thực (dấu phẩy động) trong dữ liệu được ký",
+        value=s[:32],
+    )
+
+
+def _no_constant(s: str) -> NoReturn:
+    _refuse("NaN and Infinity are not JSON", "NaN và Infinity không phải JSON hợp lệ", value=s)
+
+
+def _safe_int(s: str) -> int:
+    # Check the length first: int() of a huge digit string is slow or raises ValueError.
+    if len(s.lstrip("-")) > 16:
+        _check_int(MAX_SAFE_INT + 1)
+    n = int(s)
+    _check_int(n)
+    return n
+
+
+def _check_depth(data: bytes, max_depth: int) -> None:
+    """Refuse deep nesting before json.loads recurses into it."""
+    depth = 0
+    for m in _TOKENS.finditer(data):
+        tok = m.group()
+        if tok in (b"[", b"{"):
+            depth += 1
+            if depth > max_depth:
+                _refuse(
+                    "JSON nested too deeply",
+                    "JSON lồng nhau quá sâu",
+                    max_depth=max_depth,
+                    offset=m.start(),
+                )
+        elif tok in (b"]", b"}"):
+            depth -= 1
+
+
+def parse_strict(data: bytes, *, max_depth: int = MAX_DEPTH, max_items: int = MAX_ITEMS) -> Any:
+    """Parse UTF-8 JSON inside the value space, in any whitespace and key order."""
+    _check_depth(data, max_depth)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise MalformedInput(
+            "input is not valid UTF-8",
+            "dữ liệu không phải UTF-8 hợp lệ",
+            offset=e.start,
+        ) from None
+    try:
+        obj = json.loads(
+            text,
+            object_pairs_hook=_no_duplicates,
+            parse_float=_no_float,
+            parse_int=_safe_int,
+            parse_constant=_no_constant,
+        )
+    except json.JSONDecodeError as e:
+        raise MalformedInput(
+            f"invalid JSON: {e.msg}",
+            "dữ liệu không phải JSON hợp lệ",
+            position=e.pos,
+        ) from None
+    except RecursionError:  # _check_depth makes this unreachable; kept as a guard
+        _refuse("JSON nested too deeply", "JSON lồng nhau quá sâu", max_depth=max_depth)
+    _check_value(obj, 0, max_depth, max_items)
+    return obj
+
+
+def parse_canonical(data: bytes, *, max_depth: int = MAX_DEPTH, max_items: int = MAX_ITEMS) -> Any:
+    """Parse ``data``, which must be exactly ``canonical_json`` of its own value."""
+    obj = parse_strict(data, max_depth=max_depth, max_items=max_items)
+    canonical = json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode(
+        "utf-8"
+    )
+    if canonical != data:
+        at = next(
+            (i for i, (a, b) in enumerate(zip(data, canonical, strict=False)) if a != b),
+            min(len(data), len(canonical)),
+        )
+        _refuse(
+            "JSON is not canonical (RFC 8785)",
+            "JSON không ở dạng chuẩn tắc (RFC 8785)",
+            offset=at,
+            expected=canonical[at : at + 16].decode("utf-8", "replace"),
+            actual=data[at : at + 16].decode("utf-8", "replace"),
+        )
+    return obj
