@@ -37,6 +37,20 @@ def sha(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def unit_doc(u: unitdata.Unit) -> dict[str, Any]:
+    d = {"code": u.code, "name": u.name, "kind": u.kind, "level": u.level,
+         "district": u.district_code, "province": u.province_code,
+         "valid_from": u.valid_from, "valid_until": u.valid_until, "successor": u.successor}
+    return {k: v for k, v in d.items() if v is not None}
+
+
+def unit_docs(province: str) -> list[dict[str, Any]]:
+    """Every unit of a province, legacy (before 01/07/2025) and current, as registry data."""
+    prov, districts, communes = unitdata.legacy_province(province)
+    _, current = unitdata.current_province(province)
+    return [unit_doc(u) for u in (prov, *districts, *communes, *current)]
+
+
 @dataclass
 class Official:
     id: str
@@ -138,13 +152,7 @@ class DemoBuilder:
             communes = communes[:limit]
         self.emit([root], "LedgerInitialised", p, None, start, {
             "origin": f"minhbach.example/{p}", "name": prov.name, "trust_root": [root.key_doc()]})
-        units = [prov, *districts, *communes, *current]
-        docs = []
-        for u in units:
-            d = {"code": u.code, "name": u.name, "kind": u.kind, "level": u.level,
-                 "district": u.district_code, "province": u.province_code,
-                 "valid_from": u.valid_from, "valid_until": u.valid_until, "successor": u.successor}
-            docs.append({k: v for k, v in d.items() if v is not None})
+        docs = [unit_doc(u) for u in (prov, *districts, *communes, *current)]
         self.emit([root], "UnitsRegistered", p, None, start, {"units": docs})
         for cat in self.catalogs.values():
             self.emit([root], "CatalogPublished", p, None, start, {"catalog": catalog_to_doc(cat)})
@@ -185,9 +193,9 @@ class DemoBuilder:
         return inp, min(pts, top)
 
     def commune_year(self, c: unitdata.Unit, year: int, cat: Catalog, v: Variant) -> dict[str, Decimal]:
-        O = self.result.officials
-        chair = O[f"{c.code}-chu-tich"]
-        staff = [O[f"{c.code}-cc-{i}"] for i in range(1, 4)]
+        officials = self.result.officials
+        chair = officials[f"{c.code}-chu-tich"]
+        staff = [officials[f"{c.code}-cc-{i}"] for i in range(1, 4)]
         u, y = c.code, year
         d0 = date(year, 12, 1)
         self.emit([chair.signer], "EvaluationOpened", u, y, at(d0, 8), {"catalog_id": cat.catalog_id})
@@ -234,7 +242,7 @@ class DemoBuilder:
                           {"kind": "request", "sha256": sha(f"{u}/{y}/to-trinh")}],
             "requests_recognition": True})
         if v.disqualified:
-            dj = O[f"{c.district_code}-tu-phap"]
+            dj = officials[f"{c.district_code}-tu-phap"]
             self.emit([dj.signer], "DisqualificationRecorded", u, y, at(date(y + 1, 1, 6)), {
                 "person": "chairman", "ground": "disciplined",
                 "reference": f"Quyết định kỷ luật số 12/QĐ-UBND năm {y}"})
@@ -243,9 +251,9 @@ class DemoBuilder:
     # -- the district's round ---------------------------------------------------------
     def district_round(self, d: unitdata.Unit, year: int, units: dict[str, Decimal | None],
                        scores: dict[str, dict[str, Decimal]], late_decision: bool, complaint_unit: str | None) -> None:
-        O = self.result.officials
-        chair, justice = O[f"{d.code}-chu-tich"], O[f"{d.code}-tu-phap"]
-        members = [O[f"{d.code}-hd-{i}"] for i in range(1, 6)]
+        officials = self.result.officials
+        chair, justice = officials[f"{d.code}-chu-tich"], officials[f"{d.code}-tu-phap"]
+        members = [officials[f"{d.code}-hd-{i}"] for i in range(1, 6)]
         y = year
         council = [{"name": chair.name, "position": chair.position, "council_role": "chair", "official_id": chair.id},
                    {"name": justice.name, "position": justice.position, "council_role": "secretary", "official_id": justice.id}]

@@ -14,8 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import Application
-from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.application import AggregateNotFoundError, Application
 
 from domain.authority import Authority, authority_of
 from domain.catalog import Catalog
@@ -123,17 +122,19 @@ class Ledger(Application[UUID]):
 
     def registry(self) -> Registry | None:
         try:
-            reg = self.repository.get(self.registry_id)
+            reg: Any = self.repository.get(self.registry_id)
         except AggregateNotFoundError:
             return None
         assert isinstance(reg, Registry)
         return reg
 
     def evaluation(self, unit: str, year: int) -> Evaluation | None:
-        return self._get(Evaluation, chain_id("evaluation", unit, year))
+        ev: Evaluation | None = self._get(Evaluation, chain_id("evaluation", unit, year))
+        return ev
 
     def round(self, unit: str, year: int) -> Round | None:
-        return self._get(Round, chain_id("round", unit, year))
+        rnd: Round | None = self._get(Round, chain_id("round", unit, year))
+        return rnd
 
     def findings_for(self, unit: str, year: int) -> list[Finding]:
         ev = self.evaluation(unit, year)
@@ -152,7 +153,7 @@ class Ledger(Application[UUID]):
         if batch is not None and cid in batch.chains:
             return batch.chains[cid]
         try:
-            agg = self.repository.get(cid)
+            agg: Any = self.repository.get(cid)
         except AggregateNotFoundError:
             return None
         if not isinstance(agg, cls):
@@ -175,7 +176,8 @@ class Ledger(Application[UUID]):
                 "phong bì này đã có trong sổ cái",
                 envelope_hash=digest,
             )
-        reg = self._get(Registry, self.registry_id, batch)
+        reg: Registry | None = self._get(Registry, self.registry_id, batch)
+        agg: Chain
         if p.type == "LedgerInitialised":
             agg = self._initialise(env, p, text, reg)
         else:
@@ -191,7 +193,7 @@ class Ledger(Application[UUID]):
         batch.order.append(key)
         batch.hashes.add(digest)
         receipt = Receipt(-1, "", digest, p.type, p.unit, p.year)
-        if isinstance(agg, Evaluation):
+        if isinstance(agg, Evaluation) and reg is not None:
             receipt.findings = self._findings_in_batch(agg, reg, batch)
         return receipt, key
 
@@ -340,7 +342,7 @@ class Ledger(Application[UUID]):
             )
         signer = signers[0].official_id if signers and signers[0] else None
         ev.record(text, p, catalog, signer)
-        return ev
+        return ev  # type: ignore[no-any-return]
 
     def _round_event(
         self,
@@ -386,7 +388,7 @@ class Ledger(Application[UUID]):
                     unit=code,
                 )
         rnd.record(text, p)
-        return rnd
+        return rnd  # type: ignore[no-any-return]
 
     def _check_council(self, p: Payload, reg: Registry) -> None:
         roles = [m["council_role"] for m in p.data["members"]]

@@ -16,7 +16,6 @@ from __future__ import annotations
 from typing import Any
 
 from domain.authority import authority_of
-from domain.calendar import local_date
 from domain.catalog import Catalog
 from domain.errors import NotAllowed
 from domain.evaluation import Evaluation
@@ -24,6 +23,15 @@ from domain.ledger import Ledger
 from domain.registry import Registry
 from domain.round import Round
 from domain.rules import evaluation_findings
+from projections.commune import (
+    comments,
+    commune_meeting,
+    complaints,
+    disqualifications,
+    postings,
+    submission,
+    supplements,
+)
 from projections.format import instant, signer, vn_date
 from projections.round_view import council_view, decision_view, publications_view
 from projections.scores import eligibility, score_table, totals
@@ -149,98 +157,6 @@ def key_dates(ev: Evaluation, rnd: Round | None) -> dict[str, str | None]:
         "published": vn_date(min(pubs)) if pubs else None,
         "revoked": vn_date(ev.revoked["time"]) if ev.revoked else None,
     }
-
-
-def postings(ev: Evaluation) -> list[dict[str, Any]]:
-    """Niêm yết công khai (public posting), one entry per channel."""
-    out = []
-    for channel, p in ev.postings.items():
-        end = p["end"]
-        days = (local_date(end) - local_date(p["start"])).days if end is not None else None
-        out.append(
-            {
-                "channel": channel,
-                "place": p["place"],
-                "start": instant(p["start"]),
-                "end": instant(end),
-                "days": days,
-                "broadcasts": [vn_date(b) for b in p["broadcasts"]],
-                "drafts_sha256": p["drafts_sha256"],
-            }
-        )
-    return out
-
-
-def comments(ev: Evaluation) -> list[dict[str, Any]]:
-    """Ý kiến (comments) and their answers, as the plain text that was signed."""
-    return [
-        {
-            "id": cid,
-            "via": c["via"],
-            "author": c["author"],
-            "text": c["text"],
-            "received": instant(c["received"]),
-            "answered": instant(c["answered"]),
-            "accepted": c["accepted"],
-            "answer": c["answer"],
-        }
-        for cid, c in ev.comments.items()
-    ]
-
-
-def commune_meeting(ev: Evaluation) -> dict[str, Any] | None:
-    m = ev.meeting
-    if m is None:
-        return None
-    return {
-        "date": vn_date(m["date"]),
-        "chaired_by": m["chaired_by"],
-        "attendees": [dict(a) for a in m["attendees"]],
-    }
-
-
-def submission(ev: Evaluation) -> dict[str, Any] | None:
-    s = ev.submitted
-    if s is None:
-        return None
-    return {
-        "at": instant(s["time"]),
-        "requests_recognition": s["requests_recognition"],
-        "documents": [dict(d) for d in s["documents"]],
-    }
-
-
-def supplements(ev: Evaluation) -> list[dict[str, Any]]:
-    return [
-        {
-            "id": rid,
-            "missing": list(s["missing"]),
-            "requested": instant(s["requested"]),
-            "provided": instant(s["provided"]),
-        }
-        for rid, s in ev.supplements.items()
-    ]
-
-
-def disqualifications(ev: Evaluation) -> list[dict[str, Any]]:
-    return [
-        {k: d[k] for k in ("person", "ground", "reference")} | {"at": instant(d["time"])}
-        for d in ev.disqualifications
-    ]
-
-
-def complaints(ev: Evaluation) -> list[dict[str, Any]]:
-    return [
-        {
-            "id": cid,
-            "summary": c["summary"],
-            "filed": instant(c["filed"]),
-            "resolved": instant(c["resolved"]),
-            "upheld": c.get("upheld"),
-            "outcome": c.get("outcome"),
-        }
-        for cid, c in ev.complaints.items()
-    ]
 
 
 def timeline(ev: Evaluation, rnd: Round | None, reg: Registry) -> list[dict[str, Any]]:

@@ -43,10 +43,8 @@ def _split(n: int) -> int:
 def root_of(leaf_hashes: Sequence[bytes]) -> bytes:
     """Reference MTH (RFC 6962 §2.1) over leaf hashes."""
     n = len(leaf_hashes)
-    if n == 0:
-        return EMPTY_ROOT
-    if n == 1:
-        return leaf_hashes[0]
+    if n <= 1:
+        return leaf_hashes[0] if n else EMPTY_ROOT
     k = _split(n)
     return node_hash(root_of(leaf_hashes[:k]), root_of(leaf_hashes[k:]))
 
@@ -65,7 +63,11 @@ def _check_range(lo: int, hi: int) -> None:
 
 
 def subtree_nodes(lo: int, hi: int) -> list[NodeId]:
-    """Maximal complete subtrees covering [lo, hi), left to right (RFC 9162 §2.1.1)."""
+    """Maximal complete subtrees covering [lo, hi), left to right.
+
+    For the aligned ranges in proofs, their right-to-left fold is the range's MTH
+    (RFC 9162 §2.1.1: split at the largest power of two below n).
+    """
     _check_range(lo, hi)
     nodes: list[NodeId] = []
     while lo < hi:
@@ -79,11 +81,7 @@ def subtree_nodes(lo: int, hi: int) -> list[NodeId]:
 
 
 def _bad_tree(**evidence: object) -> MalformedInput:
-    return MalformedInput(
-        "frontier does not match tree size",
-        "biên (frontier) không khớp kích thước cây",
-        **evidence,
-    )
+    return MalformedInput("bad frontier or leaf hash", "biên cây hoặc băm lá sai", **evidence)
 
 
 class TreeBuilder:
@@ -188,14 +186,20 @@ def root_from(size: int, hashes: Mapping[NodeId, bytes]) -> bytes:
     return _fold([_lookup(hashes, n) for n in nodes]) if nodes else EMPTY_ROOT
 
 
+def _length_error(which: str, proof: Sequence[bytes], ev: dict[str, object]) -> ProofError:
+    vi = "bằng chứng quá dài" if which == "long" else "bằng chứng quá ngắn"
+    return ProofError(f"proof too {which}", vi, proof_len=len(proof), **ev)
+
+
+def _hex(h: object) -> str:
+    return h.hex() if isinstance(h, bytes) else repr(h)[:80]
+
+
 def _check_hashes(proof: Sequence[bytes], **evidence: object) -> None:
-    for position, h in enumerate(proof):
+    for i, h in enumerate(proof):
         if not isinstance(h, bytes) or len(h) != HASH_SIZE:
             raise ProofError(
-                "proof element is not a SHA-256 hash",
-                "phần tử bằng chứng không phải giá trị băm SHA-256",
-                position=position,
-                **evidence,
+                "hash is not 32 bytes", "giá trị băm không dài 32 byte", position=i, **evidence
             )
 
 
@@ -203,9 +207,9 @@ def verify_inclusion(
     index: int, size: int, leaf_hash: bytes, proof: Sequence[bytes], root: bytes
 ) -> None:
     """RFC 9162 §2.1.3.2: check that leaf ``index`` with ``leaf_hash`` is in the tree."""
-    ev: dict[str, object] = {"index": index, "size": size, "expected_root": root.hex()}
+    ev: dict[str, object] = {"index": index, "size": size, "expected_root": _hex(root)}
     if len(proof) > 64:
-        raise ProofError("proof too long", "bằng chứng quá dài", proof_len=len(proof), **ev)
+        raise _length_error("long", proof, ev)
     _check_hashes([leaf_hash, root, *proof], **ev)
     # 1. leaf_index must be < tree_size.
     if not (isinstance(index, int) and isinstance(size, int) and 0 <= index < size <= MAX_SIZE):
@@ -215,7 +219,7 @@ def verify_inclusion(
     # 4. Fold in each path element; the sibling side follows from fn and sn.
     for p in proof:
         if sn == 0:
-            raise ProofError("proof too long", "bằng chứng quá dài", proof_len=len(proof), **ev)
+            raise _length_error("long", proof, ev)
         if fn & 1 or fn == sn:
             r = node_hash(p, r)
             while not fn & 1 and fn != 0:
@@ -225,7 +229,7 @@ def verify_inclusion(
         fn, sn = fn >> 1, sn >> 1
     # 5. sn must be 0 and r must equal the root.
     if sn != 0:
-        raise ProofError("proof too short", "bằng chứng quá ngắn", proof_len=len(proof), **ev)
+        raise _length_error("short", proof, ev)
     if r != root:
         raise ProofError(
             "inclusion proof does not lead to the root",
@@ -239,14 +243,10 @@ def verify_consistency(
     old_size: int, new_size: int, old_root: bytes, new_root: bytes, proof: Sequence[bytes]
 ) -> None:
     """RFC 9162 §2.1.4.2: check that the tree at ``new_size`` extends the one at ``old_size``."""
-    ev: dict[str, object] = {
-        "old_size": old_size,
-        "new_size": new_size,
-        "expected_old_root": old_root.hex(),
-        "expected_new_root": new_root.hex(),
-    }
+    ev: dict[str, object] = {"old_size": old_size, "new_size": new_size}
+    ev |= {"expected_old_root": _hex(old_root), "expected_new_root": _hex(new_root)}
     if len(proof) > 128:
-        raise ProofError("proof too long", "bằng chứng quá dài", proof_len=len(proof), **ev)
+        raise _length_error("long", proof, ev)
     _check_hashes([old_root, new_root, *proof], **ev)
     sizes_ok = isinstance(old_size, int) and isinstance(new_size, int)
     if not (sizes_ok and 0 <= old_size <= new_size <= MAX_SIZE):
@@ -256,10 +256,7 @@ def verify_consistency(
         want = new_root if old_size else EMPTY_ROOT
         if proof or old_root != want:
             raise ProofError(
-                "trivial consistency proof does not hold",
-                "bằng chứng nhất quán tầm thường không đúng",
-                proof_len=len(proof),
-                **ev,
+                "bad trivial proof", "bằng chứng tầm thường sai", proof_len=len(proof), **ev
             )
         return
     # 1. An empty consistency_path fails.
@@ -279,7 +276,7 @@ def verify_consistency(
     # 6. Fold in each later element.
     for c in path[1:]:
         if sn == 0:
-            raise ProofError("proof too long", "bằng chứng quá dài", proof_len=len(proof), **ev)
+            raise _length_error("long", proof, ev)
         if fn & 1 or fn == sn:
             fr, sr = node_hash(c, fr), node_hash(c, sr)
             while not fn & 1 and fn != 0:
@@ -289,7 +286,7 @@ def verify_consistency(
         fn, sn = fn >> 1, sn >> 1
     # 7. fr must equal first_hash, sr second_hash, and sn must be 0.
     if sn != 0:
-        raise ProofError("proof too short", "bằng chứng quá ngắn", proof_len=len(proof), **ev)
+        raise _length_error("short", proof, ev)
     if fr != old_root or sr != new_root:
         raise ProofError(
             "consistency proof does not match the roots",

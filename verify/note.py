@@ -61,8 +61,11 @@ class Verifier:
         return f"{self.name}+{self.key_id.hex()}+{encoded}"
 
 
+_KEY_VI = {"signer": "khoá ký", "verifier": "khoá xác minh", "cosigner": "khoá đồng ký"}
+
+
 def _bad_key(what: str) -> MalformedInput:
-    return MalformedInput(f"malformed {what} key", f"khoá {what} sai định dạng", what=what)
+    return MalformedInput(f"malformed {what} key", f"{_KEY_VI[what]} sai định dạng", what=what)
 
 
 def _make_key(name: str, kind: int, seed: bytes) -> str:
@@ -157,7 +160,7 @@ def sign_note(text: str, signer_key: str) -> str:
     _check_body(text)
     name, kind, private = parse_signer_key(signer_key)
     if kind != ED25519:
-        raise _bad_key("Ed25519 signer")
+        raise _bad_key("signer")
     kid = key_id(name, kind, private.public_key().public_bytes_raw())
     return text + "\n" + signature_line(name, kid, private.sign(text.encode("utf-8")))
 

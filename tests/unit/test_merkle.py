@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from pathlib import Path
@@ -115,7 +116,7 @@ def data_of(n: int, seed: int = 0) -> list[bytes]:
 
 
 def build(data: list[bytes]) -> tuple[TreeBuilder, dict[NodeId, bytes]]:
-    tree, store = TreeBuilder(), {}
+    tree, store = TreeBuilder(), dict[NodeId, bytes]()
     for d in data:
         store.update(tree.append(leaf_hash(d)))
     return tree, store
@@ -138,7 +139,7 @@ def test_vector_roots_leaf_and_node_hashes_are_reproduced() -> None:
     assert leaf_hash(b"") == bytes.fromhex(VECTORS["leaf_hashes_hex"][0])
     assert [leaf_hash(d).hex() for d in LEAVES] == VECTORS["leaf_hashes_hex"]
     assert root_of([]) == EMPTY_ROOT == ROOTS[0]
-    tree, store = TreeBuilder(), {}
+    tree, store = TreeBuilder(), dict[NodeId, bytes]()
     assert tree.root() == ROOTS[0]
     for n, data in enumerate(LEAVES, start=1):
         store.update(tree.append(leaf_hash(data)))
@@ -399,3 +400,10 @@ def test_node_hash_is_domain_separated_from_leaf_hash() -> None:
     a, b = leaf_hash(b"a"), leaf_hash(b"b")
     assert node_hash(a, b) == hashlib.sha256(b"\x01" + a + b).digest()
     assert leaf_hash(a + b) != node_hash(a, b)
+
+
+@given(st.text(max_size=60))
+def test_parse_tile_path_raises_only_malformed_input(text: str) -> None:
+    for path in (text, "tile/" + text, "tile/0/" + text):
+        with contextlib.suppress(MalformedInput):
+            parse_tile_path(path)

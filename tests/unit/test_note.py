@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 from pathlib import Path
@@ -13,7 +14,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from verify.errors import MalformedInput, NoteError, VerificationError
-from verify.merkle import TreeBuilder, assemble, inclusion_plan, leaf_hash, verify_inclusion
+from verify.merkle import (
+    NodeId,
+    TreeBuilder,
+    assemble,
+    inclusion_plan,
+    leaf_hash,
+    verify_inclusion,
+)
 from verify.note import (
     Checkpoint,
     TlogProof,
@@ -278,7 +286,7 @@ def test_parse_checkpoint_refuses_non_canonical_text(text: str) -> None:
 
 
 def _logged(n: int, index: int) -> tuple[list[bytes], str, bytes]:
-    tree, store = TreeBuilder(), {}
+    tree, store = TreeBuilder(), dict[NodeId, bytes]()
     leaves = [leaf_hash(f"entry {i}".encode()) for i in range(n)]
     for h in leaves:
         store.update(tree.append(h))
@@ -340,3 +348,18 @@ def test_a_repeated_signature_by_a_known_key_is_checked_too() -> None:
     with pytest.raises(NoteError):
         open_note(note + bad, [LOG])  # Go's note.Open would skip it; the ledger does not
     assert len(open_note(note + line, [LOG]).verified) == 1  # an identical repeat is fine
+
+
+@given(st.text(max_size=300))
+def test_parsers_raise_only_verification_errors_on_arbitrary_text(text: str) -> None:
+    peter = parse_verifier_key(PETER["verifier_key"])
+    for parse in (
+        parse_checkpoint,
+        parse_tlog_proof,
+        parse_verifier_key,
+        lambda t: open_note(t, [peter]),
+        lambda t: open_note(PETER["note"] + t, [peter]),
+        lambda t: parse_checkpoint("o\n" + t + "\n"),
+    ):
+        with contextlib.suppress(VerificationError):
+            parse(text)

@@ -1,0 +1,291 @@
+"""The ``minhbach`` command line.
+
+    minhbach keys new -o official.pem            # new Ed25519 key (file mode 0600)
+    minhbach init --key trust-root.pem           # initialise a ledger for a province
+    minhbach enrol --key trust-root.pem --official-key official.pem --id ... --role ...
+    minhbach sign --key official.pem event.json -o event.dsse.json
+    minhbach submit event.dsse.json [--url http://127.0.0.1:8000 | --database URL]
+    minhbach events export -o events.jsonl
+    minhbach demo && minhbach serve
+
+Every command takes ``--database URL`` (default ``MINHBACH_DATABASE_URL`` or
+``sqlite:///data/minhbach.db``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from api.config import Settings, make_ledger
+from domain.chain import chain_id
+from domain.errors import DomainError
+from domain.ledger import Ledger
+from domain.payload import format_time, parse_time
+from domain.schema import spec_for
+from domain.signing import Signer, generate, load_signer, sign_event
+from verify.errors import LocalizedError
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings.from_env(database_url=getattr(args, "database", None), scope=getattr(args, "scope", None))
+
+
+def _ledger(args: argparse.Namespace) -> Ledger:
+    return make_ledger(_settings(args))
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Write a private key readable by its owner only (mode 0600)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+
+
+def _signer(path: str) -> Signer:
+    return load_signer(Path(path).read_bytes())
+
+
+def cmd_keys_new(args: argparse.Namespace) -> int:
+    s = generate(args.alg)
+    out = Path(args.out)
+    if out.exists():
+        print(f"{out} đã tồn tại / already exists", file=sys.stderr)
+        return 2
+    write_private(out, s.pem())
+    print(json.dumps({"key_id": s.key_id, **s.key_doc()}, ensure_ascii=False))
+    return 0
+
+
+def _submit_local(ledger: Ledger, envelopes: list[bytes]) -> list[dict[str, Any]]:
+    out = []
+    for o in ledger.submit_many(envelopes):
+        if o.error is not None:
+            raise o.error
+        assert o.receipt is not None
+        r = o.receipt
+        out.append({"index": r.index, "leaf_hash": r.leaf_hash, "envelope_hash": r.envelope_hash,
+                    "type": r.type, "findings": [f.as_dict() for f in r.findings]})
+    return out
+
+
+def _head(ledger: Ledger, type_: str, unit: str, year: int | None) -> str | None:
+    chain = spec_for(type_).chain
+    agg_year = None if chain == "registry" else year
+    try:
+        agg = ledger.repository.get(chain_id(chain, unit, agg_year))
+    except Exception:  # noqa: BLE001 - no such chain yet
+        return None
+    return getattr(agg, "head", None)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from api.demo import unit_docs
+    from domain.catalog import builtin_catalogs, catalog_to_doc
+    from domain.writer import ChainWriter
+
+    root = _signer(args.key)
+    ledger = _ledger(args)
+    s = _settings(args)
+    w = ChainWriter()
+    now = datetime.now(UTC)
+    envs = [w.sign([root], "LedgerInitialised", s.scope, None, now,
+                   {"origin": s.origin, "name": args.name, "trust_root": [root.key_doc()]}),
+            w.sign([root], "UnitsRegistered", s.scope, None, now, {"units": unit_docs(s.scope)})]
+    envs += [w.sign([root], "CatalogPublished", s.scope, None, now, {"catalog": catalog_to_doc(c)})
+             for c in builtin_catalogs()]
+    print(json.dumps(_submit_local(ledger, envs), ensure_ascii=False, indent=2))
+    return 0
+
+
+def cmd_enrol(args: argparse.Namespace) -> int:
+    root = _signer(args.key)
+    official = _signer(args.official_key) if args.official_key else None
+    key_doc = official.key_doc() if official else json.loads(Path(args.public).read_text())
+    key_doc = {"alg": key_doc["alg"], "spki": key_doc["spki"]}
+    doc = {"id": args.id, "name": args.name, "position": args.position, "role": args.role,
+           "scope": args.scope_code, "key": key_doc,
+           "valid_from": format_time(parse_time(args.valid_from) if args.valid_from else datetime.now(UTC))}
+    if args.valid_until:
+        doc["valid_until"] = format_time(parse_time(args.valid_until))
+    ledger = _ledger(args)
+    s = _settings(args)
+    env = sign_event([root], "OfficialEnrolled", s.scope, None,
+                     _head(ledger, "OfficialEnrolled", s.scope, None), datetime.now(UTC), {"official": doc})
+    print(json.dumps(_submit_local(ledger, [env])[0], ensure_ascii=False))
+    return 0
+
+
+def cmd_sign(args: argparse.Namespace) -> int:
+    doc = json.loads(Path(args.event).read_text(encoding="utf-8"))
+    signers = [_signer(k) for k in args.key]
+    t = parse_time(doc["time"]) if doc.get("time") else datetime.now(UTC).replace(microsecond=0)
+    prev = doc.get("prev", "auto")
+    if prev == "auto":
+        prev = _head(_ledger(args), doc["type"], doc["unit"], doc.get("year")) if args.database or not args.url else _remote_head(args.url, doc)
+    env = sign_event(signers, doc["type"], doc["unit"], doc.get("year"), prev, t, doc["data"])
+    if args.out:
+        Path(args.out).write_bytes(env)
+    else:
+        sys.stdout.write(env.decode() + "\n")
+    return 0
+
+
+def _remote_head(url: str, doc: dict[str, Any]) -> str | None:
+    import httpx
+
+    r = httpx.get(f"{url.rstrip('/')}/v1/evaluations/{doc['unit']}/{doc['year']}", timeout=30)
+    if r.status_code == 404:
+        return None
+    r.raise_for_status()
+    timeline = r.json().get("timeline", [])
+    return timeline[-1]["hash"] if timeline else None
+
+
+def cmd_submit(args: argparse.Namespace) -> int:
+    envs = [Path(f).read_bytes() for f in args.files]
+    if args.url:
+        import httpx
+
+        receipts = []
+        for f, env in zip(args.files, envs, strict=True):
+            r = httpx.post(f"{args.url.rstrip('/')}/v1/events", content=env,
+                           headers={"content-type": "application/json"}, timeout=60)
+            if r.status_code != 201:
+                print(r.text, file=sys.stderr)
+                return 1
+            receipts.append(r.json())
+            Path(f + ".receipt.json").write_text(json.dumps(r.json(), ensure_ascii=False, indent=2))
+    else:
+        receipts = _submit_local(_ledger(args), envs)
+        for f, rec in zip(args.files, receipts, strict=True):
+            Path(f + ".receipt.json").write_text(json.dumps(rec, ensure_ascii=False, indent=2))
+    print(json.dumps(receipts, ensure_ascii=False, indent=2))
+    return 0
+
+
+def cmd_events_export(args: argparse.Namespace) -> int:
+    ledger = _ledger(args)
+    size, _ = ledger.recorder.log_head()  # type: ignore[attr-defined]
+    out = open(args.out, "wb") if args.out else sys.stdout.buffer  # noqa: SIM115
+    try:
+        for start in range(0, size, 1000):
+            for env in ledger.recorder.log_leaves(start, min(size, start + 1000)):  # type: ignore[attr-defined]
+                out.write(env + b"\n")
+    finally:
+        if args.out:
+            out.close()
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from rich.progress import Progress
+
+    from api.demo import build_demo
+
+    ledger = _ledger(args)
+    if ledger.registry() is not None:
+        print("Cơ sở dữ liệu đã có dữ liệu; bỏ qua demo / the database already has a ledger; demo skipped")
+        return 0
+    with Progress() as bar:
+        task = bar.add_task("Tạo dữ liệu mẫu / building demo", total=None)
+        result = build_demo(ledger, province=args.province, limit=args.limit,
+                            progress=lambda n: bar.advance(task, n))
+    print(f"{result.events} sự kiện đã ký và ghi / signed events recorded; {len(result.refused)} bị từ chối / refused")
+    return 0 if not result.refused else 1
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    if args.database:
+        os.environ["MINHBACH_DATABASE_URL"] = args.database
+    if args.demo:
+        cmd_demo(args)
+    uvicorn.run("api.main:create_app", factory=True, host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="minhbach", description="Minh Bạch: sổ cái minh bạch / transparent ledger")
+    p.add_argument("--database", help="sqlite:///path hoặc/or postgresql://user@host/db")
+    p.add_argument("--scope", help="mã tỉnh của sổ cái / province code of this ledger (default 96)")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    keys = sub.add_parser("keys", help="khoá / keys").add_subparsers(dest="keys_command", required=True)
+    kn = keys.add_parser("new", help="tạo khoá mới / new private key (mode 0600)")
+    kn.add_argument("-o", "--out", required=True)
+    kn.add_argument("--alg", default="ed25519", choices=["ed25519", "ecdsa-p256-sha256", "rsa-pss-sha256"])
+    kn.set_defaults(func=cmd_keys_new)
+
+    ini = sub.add_parser("init", help="khởi tạo sổ cái / initialise the ledger")
+    ini.add_argument("--key", required=True, help="trust root private key")
+    ini.add_argument("--name", default="Tỉnh Cà Mau")
+    ini.set_defaults(func=cmd_init)
+
+    en = sub.add_parser("enrol", help="đăng ký cán bộ / enrol an official")
+    en.add_argument("--key", required=True, help="trust root private key")
+    g = en.add_mutually_exclusive_group(required=True)
+    g.add_argument("--official-key", help="the official's private key file (only its public part is used)")
+    g.add_argument("--public", help="JSON file {alg, spki} from 'keys new'")
+    for name in ("id", "name", "position", "role"):
+        en.add_argument(f"--{name}", required=True)
+    en.add_argument("--scope-code", required=True, help="unit code the official acts for")
+    en.add_argument("--valid-from")
+    en.add_argument("--valid-until")
+    en.set_defaults(func=cmd_enrol)
+
+    sg = sub.add_parser("sign", help="ký một sự kiện / sign an event JSON")
+    sg.add_argument("event", help='{"type", "unit", "year", "data", ["time"], ["prev"]}')
+    sg.add_argument("--key", action="append", required=True, help="private key file (repeat for several signers)")
+    sg.add_argument("--url", help="look up the chain head on a server")
+    sg.add_argument("-o", "--out")
+    sg.set_defaults(func=cmd_sign)
+
+    sb = sub.add_parser("submit", help="gửi phong bì đã ký / submit signed envelopes")
+    sb.add_argument("files", nargs="+")
+    sb.add_argument("--url")
+    sb.set_defaults(func=cmd_submit)
+
+    ev = sub.add_parser("events", help="sự kiện / events").add_subparsers(dest="events_command", required=True)
+    ex = ev.add_parser("export", help="xuất mọi phong bì theo thứ tự sổ / export envelopes as JSON lines")
+    ex.add_argument("-o", "--out")
+    ex.set_defaults(func=cmd_events_export)
+
+    dm = sub.add_parser("demo", help="tạo tỉnh mẫu / build the demo province")
+    dm.add_argument("--province", default="96")
+    dm.add_argument("--limit", type=int, default=None, help="only the first N communes")
+    dm.set_defaults(func=cmd_demo)
+
+    sv = sub.add_parser("serve", help="chạy máy chủ / run the server")
+    sv.add_argument("--host", default="127.0.0.1")
+    sv.add_argument("--port", type=int, default=8000)
+    sv.add_argument("--demo", action="store_true", help="build the demo first if the database is empty")
+    sv.add_argument("--province", default="96")
+    sv.add_argument("--limit", type=int, default=None)
+    sv.set_defaults(func=cmd_serve)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except (LocalizedError, DomainError) as e:
+        print(f"Lỗi / error [{e.code}]: {e.vi}\n  {e.en}", file=sys.stderr)
+        if e.evidence:
+            print("  " + json.dumps(e.evidence, ensure_ascii=False, default=str), file=sys.stderr)
+        return 1
+    except (OSError, ValueError, KeyError, json.JSONDecodeError) as e:
+        print(f"Lỗi / error: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

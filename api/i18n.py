@@ -1,0 +1,176 @@
+"""Words of the public pages, Vietnamese first, English with ``?lang=en``."""
+
+from __future__ import annotations
+
+STAGES = {
+    "opened": ("Đã mở hồ sơ", "Evaluation opened"),
+    "scoring": ("Đang tự chấm điểm", "Self-scoring"),
+    "compiled": ("Đã tổng hợp kết quả tự đánh giá", "Self-assessment compiled"),
+    "posted": ("Đã niêm yết công khai", "Publicly posted"),
+    "submitted": ("Đã gửi hồ sơ đề nghị", "Dossier submitted"),
+    "appraised": ("Hội đồng đã thẩm định", "Appraised by the council"),
+    "decided": ("Đã có quyết định (không có tên trong danh sách)", "Decided (unit on neither list)"),
+    "recognised": ("Đạt chuẩn tiếp cận pháp luật", "Meets the access-to-law standard"),
+    "not_recognised": ("Không đạt chuẩn", "Does not meet the standard"),
+    "revoked": ("Bị thu hồi công nhận", "Recognition revoked"),
+    None: ("Chưa có hồ sơ", "No evaluation"),
+}
+
+EVENTS = {
+    "EvaluationOpened": ("Mở hồ sơ đánh giá", "Evaluation opened"),
+    "IndicatorAssigned": ("Phân công chấm chỉ tiêu", "Indicator assigned"),
+    "SelfScoreRecorded": ("Ghi điểm tự chấm", "Self-score recorded"),
+    "SelfAssessmentCompiled": ("Tổng hợp kết quả tự đánh giá", "Self-assessment compiled"),
+    "PostingStarted": ("Bắt đầu niêm yết", "Posting started"),
+    "PostingEnded": ("Kết thúc niêm yết", "Posting ended"),
+    "CommentReceived": ("Nhận ý kiến", "Comment received"),
+    "CommentAnswered": ("Trả lời ý kiến", "Comment answered"),
+    "CommuneMeetingHeld": ("Họp cấp xã", "Commune meeting held"),
+    "DossierSubmitted": ("Gửi hồ sơ đề nghị", "Dossier submitted"),
+    "SupplementRequested": ("Yêu cầu bổ sung hồ sơ", "Supplement requested"),
+    "SupplementProvided": ("Bổ sung hồ sơ", "Supplement provided"),
+    "ScoresAppraised": ("Thẩm định điểm", "Scores appraised"),
+    "DisqualificationRecorded": ("Ghi nhận trường hợp không được công nhận", "Disqualification recorded"),
+    "ComplaintFiled": ("Nhận khiếu nại", "Complaint filed"),
+    "ComplaintResolved": ("Giải quyết khiếu nại", "Complaint resolved"),
+    "RecognitionRevoked": ("Thu hồi công nhận", "Recognition revoked"),
+    "CouncilFormed": ("Thành lập Hội đồng đánh giá", "Council formed"),
+    "DossiersCirculated": ("Gửi hồ sơ đến Hội đồng", "Dossiers circulated"),
+    "CouncilMeetingHeld": ("Họp Hội đồng", "Council meeting held"),
+    "AppraisalConcluded": ("Kết luận thẩm định", "Appraisal concluded"),
+    "RecognitionDecided": ("Quyết định công nhận", "Recognition decided"),
+    "ResultPublished": ("Công bố kết quả", "Result published"),
+}
+
+CHANNELS = {
+    "office": ("Trụ sở UBND xã", "Commune office"),
+    "website": ("Trang thông tin điện tử", "Website"),
+    "radio": ("Đài truyền thanh", "Commune radio"),
+}
+
+COUNCIL_ROLES = {
+    "chair": ("Chủ tịch Hội đồng", "Chair"),
+    "secretary": ("Thư ký", "Secretary"),
+    "member": ("Thành viên", "Member"),
+}
+
+KINDS = {
+    "xa": ("Xã", "Commune"),
+    "phuong": ("Phường", "Ward"),
+    "thi_tran": ("Thị trấn", "Township"),
+    "dac_khu": ("Đặc khu", "Special zone"),
+}
+
+WORDS = {
+    "site": ("Minh Bạch — Công nhận chuẩn tiếp cận pháp luật", "Minh Bạch — Access-to-law recognition"),
+    "tagline": (
+        "Sổ cái ký số, công khai, ai cũng kiểm tra được",
+        "A signed, public ledger anyone can check",
+    ),
+    "home": ("Trang chủ", "Home"),
+    "switch": ("English", "Tiếng Việt"),
+    "at_a_glance": ("Toàn tỉnh năm {year}", "The province in {year}"),
+    "years": ("Các năm đánh giá", "Evaluation years"),
+    "no_data": ("Chưa có dữ liệu đánh giá.", "No evaluation data yet."),
+    "province_page": ("Kết quả năm {year}", "Results for {year}"),
+    "unit": ("Đơn vị", "Unit"),
+    "code": ("Mã", "Code"),
+    "district": ("Huyện", "District"),
+    "status": ("Tình trạng", "Status"),
+    "appraised_total": ("Điểm thẩm định", "Appraised total"),
+    "self_total": ("Điểm tự chấm", "Self-score"),
+    "meeting": ("Đạt chuẩn", "Meeting"),
+    "not_meeting": ("Không đạt", "Not meeting"),
+    "pending": ("Đang xử lý", "In progress"),
+    "no_evaluation": ("Chưa có hồ sơ", "No evaluation"),
+    "chart": ("Số đơn vị theo kết quả", "Units by result"),
+    "units": ("đơn vị", "units"),
+    "scores": ("Điểm theo tiêu chí", "Scores by criterion"),
+    "criterion": ("Tiêu chí / chỉ tiêu", "Criterion / indicator"),
+    "max": ("Tối đa", "Maximum"),
+    "min": ("Tối thiểu", "Minimum"),
+    "self": ("Tự chấm", "Self"),
+    "appraised": ("Thẩm định", "Appraised"),
+    "provisional": ("tạm tính", "provisional"),
+    "provisional_note": (
+        "Giá trị “tạm tính” chưa đối chiếu được với văn bản gốc (Phụ lục I Thông tư 09/2021/TT-BTP) "
+        "và có thể được đính chính bằng một sự kiện đã ký.",
+        "“Provisional” values could not be checked against the primary text (Circular 09/2021, "
+        "Appendix I) and may be corrected by a signed event.",
+    ),
+    "total": ("Tổng điểm", "Total"),
+    "threshold": ("Ngưỡng đạt", "Threshold"),
+    "counted_on": ("Tính trên điểm", "Counted on"),
+    "result": ("Kết quả theo điều kiện công nhận", "Result against the conditions"),
+    "meets_yes": ("Đủ điều kiện công nhận", "Meets the conditions"),
+    "meets_no": ("Chưa đủ điều kiện công nhận", "Does not meet the conditions"),
+    "disqualified": ("Có trường hợp không được công nhận", "Disqualified"),
+    "dates": ("Các mốc thời gian", "Key dates"),
+    "posting": ("Niêm yết công khai", "Public posting"),
+    "channel": ("Kênh", "Channel"),
+    "place": ("Nơi niêm yết", "Place"),
+    "from": ("Từ ngày", "From"),
+    "to": ("Đến ngày", "To"),
+    "days": ("Số ngày", "Days"),
+    "broadcasts": ("Lần phát thanh", "Broadcasts"),
+    "comments": ("Ý kiến và trả lời", "Comments and answers"),
+    "no_comments": ("Không có ý kiến nào được ghi nhận.", "No comment was recorded."),
+    "comment": ("Ý kiến", "Comment"),
+    "answer": ("Trả lời", "Answer"),
+    "accepted": ("Tiếp thu", "Accepted"),
+    "explained": ("Giải trình", "Explained"),
+    "unanswered": ("Chưa trả lời", "Not answered"),
+    "council": ("Hội đồng đánh giá và thẩm định", "Council and appraisal"),
+    "no_council": ("Chưa thành lập Hội đồng.", "No council has been formed."),
+    "members": ("Thành viên", "Members"),
+    "council_meetings": ("Phiên họp", "Meetings"),
+    "present": ("có mặt", "present"),
+    "written": ("ý kiến bằng văn bản", "written opinions"),
+    "decision": ("Quyết định và công bố", "Decision and publication"),
+    "no_decision": ("Chưa có quyết định công nhận.", "No recognition decision yet."),
+    "decision_no": ("Số quyết định", "Decision number"),
+    "signed_on": ("Ngày ký", "Signed on"),
+    "listed_meeting": ("Có tên trong danh sách đạt chuẩn", "Listed as meeting the standard"),
+    "listed_not_meeting": ("Có tên trong danh sách không đạt chuẩn", "Listed as not meeting"),
+    "listed_none": ("Không có tên trong danh sách nào", "On neither list"),
+    "published": ("Đã công bố", "Published"),
+    "not_published": ("Chưa công bố kết quả.", "Not published yet."),
+    "findings": ("Những điểm chưa đúng quy định", "Where the rules were not kept"),
+    "no_findings": ("Không phát hiện điểm nào chưa đúng quy định.", "No breach of the rules found."),
+    "basis": ("Căn cứ", "Basis"),
+    "timeline": ("Toàn bộ sự kiện đã ký", "Every signed event"),
+    "event": ("Sự kiện", "Event"),
+    "time": ("Thời điểm", "Time"),
+    "signer": ("Khoá ký", "Signing key"),
+    "hash": ("Mã băm phong bì (SHA-256)", "Envelope hash (SHA-256)"),
+    "catalog": ("Bộ tiêu chí", "Catalog"),
+    "year": ("Năm", "Year"),
+    "not_found": ("Không tìm thấy", "Not found"),
+    "not_found_unit": (
+        "Chưa có hồ sơ đánh giá của đơn vị {unit} năm {year}.",
+        "There is no evaluation of unit {unit} for {year}.",
+    ),
+    "json": ("Dữ liệu dạng JSON", "Data as JSON"),
+    "stage_opened": ("Mở hồ sơ", "Opened"),
+}
+
+DATE_LABELS = {
+    "opened": ("Mở hồ sơ", "Opened"),
+    "compiled": ("Tổng hợp tự đánh giá", "Compiled"),
+    "posting_started": ("Bắt đầu niêm yết", "Posting started"),
+    "posting_ended": ("Kết thúc niêm yết", "Posting ended"),
+    "commune_meeting": ("Họp cấp xã", "Commune meeting"),
+    "submitted": ("Gửi hồ sơ", "Submitted"),
+    "appraised": ("Thẩm định điểm", "Appraised"),
+    "council_formed": ("Thành lập Hội đồng", "Council formed"),
+    "decided": ("Ký quyết định", "Decision signed"),
+    "published": ("Công bố kết quả", "Published"),
+    "revoked": ("Thu hồi công nhận", "Revoked"),
+}
+
+
+def pick(table: dict, key: object, lang: str) -> str:  # type: ignore[type-arg]
+    pair = table.get(key)
+    if pair is None:
+        return str(key)
+    return str(pair[1] if lang == "en" else pair[0])

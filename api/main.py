@@ -1,0 +1,48 @@
+"""The web application (composition root): ``uvicorn api.main:create_app --factory``.
+
+``create_app`` builds nothing at import time; the lifespan opens the ledger (``make_ledger``)
+and starts the group-commit batcher, and closes both on shutdown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api import problems
+from api.batcher import Batcher
+from api.config import Settings, make_ledger
+from api.routes import evaluations, events, health, pages, provinces, units
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings.from_env()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        ledger = make_ledger(settings)
+        batcher = Batcher(ledger.submit_many)
+        await batcher.start()
+        app.state.settings = settings
+        app.state.ledger = ledger
+        app.state.batcher = batcher
+        try:
+            yield
+        finally:
+            await batcher.stop()
+            close = getattr(ledger, "close", None)
+            if close is not None:
+                close()
+
+    app = FastAPI(
+        title="Minh Bạch",
+        summary="Sổ cái ký số về công nhận xã đạt chuẩn tiếp cận pháp luật",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    problems.install(app)
+    for module in (events, evaluations, units, provinces, health, pages):
+        app.include_router(module.router)
+    return app

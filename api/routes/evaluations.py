@@ -1,0 +1,29 @@
+"""GET /v1/evaluations/{unit_code}/{year}: one unit's evaluation status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Path
+
+from api.deps import LedgerDep
+from api.problems import not_found
+from projections.status import evaluation_status
+
+router = APIRouter(prefix="/v1/evaluations", tags=["evaluations"])
+
+UnitCode = Path(pattern=r"^\d{5}$", description="Mã đơn vị hành chính cấp xã (5 chữ số)")
+Year = Path(ge=2000, le=2100)
+
+
+@router.get("/{unit_code}/{year}", summary="Tình trạng hồ sơ đánh giá của một xã trong một năm")
+def get_evaluation(ledger: LedgerDep, unit_code: str = UnitCode, year: int = Year) -> dict[str, Any]:
+    status = evaluation_status(ledger, unit_code, year)
+    if status is None:
+        raise not_found(
+            f"no evaluation of {unit_code} for {year}",
+            f"chưa có hồ sơ đánh giá của đơn vị {unit_code} năm {year}",
+            unit=unit_code,
+            year=year,
+        )
+    return status
