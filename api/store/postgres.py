@@ -13,6 +13,7 @@ from typing import Any
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg import Cursor
+from psycopg.sql import SQL
 from psycopg.rows import DictRow
 
 from api.store.logtree import LogTree, create_statements, read_nodes
@@ -23,32 +24,32 @@ class LogPostgresRecorder(PostgresApplicationRecorder):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.tree = LogTree("%s")
-
-    def construct_create_table_statements(self) -> list[Any]:
-        return [*super().construct_create_table_statements(), *create_statements("BYTEA", "BIGINT")]
+        self.sql_create_statements.extend(SQL(s) for s in create_statements("BYTEA", "BIGINT"))  # type: ignore[arg-type]
 
     def _insert_stored_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> None:
         super()._insert_stored_events(curs, stored_events, **kwargs)
+        # A second cursor, so the library can still fetch its RETURNING rows from ``curs``.
+        with curs.connection.cursor() as c:
 
-        def fetchone(sql: str, params: Sequence[Any]) -> Any:
-            curs.execute(sql, params)
-            row = curs.fetchone()
-            return None if row is None else list(row.values())
+            def fetchone(sql: str, params: Sequence[Any]) -> Any:
+                c.execute(sql, params)
+                row = c.fetchone()
+                return None if row is None else list(row.values())
 
-        def fetchall(sql: str, params: Sequence[Any]) -> list[Any]:
-            curs.execute(sql, params)
-            return [list(r.values()) for r in curs.fetchall()]
+            def fetchall(sql: str, params: Sequence[Any]) -> list[Any]:
+                c.execute(sql, params)
+                return [list(r.values()) for r in c.fetchall()]
 
-        self.tree.append(
-            fetchone,
-            fetchall,
-            lambda sql, rows: curs.executemany(sql, rows),
-            lambda sql, params: curs.execute(sql, params),
-            [(s.originator_id, s.originator_version) for s in stored_events],
-            kwargs,
-        )
+            self.tree.append(
+                fetchone,
+                fetchall,
+                lambda sql, rows: c.executemany(sql, rows),
+                lambda sql, params: c.execute(sql, params),
+                [(s.originator_id, s.originator_version) for s in stored_events],
+                kwargs,
+            )
 
     # -- reads ---------------------------------------------------------------------
     def _all(self, sql: str, params: Sequence[Any] = ()) -> list[list[Any]]:
