@@ -33,7 +33,9 @@ from verify.errors import LocalizedError
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    return Settings.from_env(database_url=getattr(args, "database", None), scope=getattr(args, "scope", None))
+    return Settings.from_env(
+        database_url=getattr(args, "database", None), scope=getattr(args, "scope", None)
+    )
 
 
 def _ledger(args: argparse.Namespace) -> Ledger:
@@ -70,8 +72,15 @@ def _submit_local(ledger: Ledger, envelopes: list[bytes]) -> list[dict[str, Any]
             raise o.error
         assert o.receipt is not None
         r = o.receipt
-        out.append({"index": r.index, "leaf_hash": r.leaf_hash, "envelope_hash": r.envelope_hash,
-                    "type": r.type, "findings": [f.as_dict() for f in r.findings]})
+        out.append(
+            {
+                "index": r.index,
+                "leaf_hash": r.leaf_hash,
+                "envelope_hash": r.envelope_hash,
+                "type": r.type,
+                "findings": [f.as_dict() for f in r.findings],
+            }
+        )
     return out
 
 
@@ -95,11 +104,21 @@ def cmd_init(args: argparse.Namespace) -> int:
     s = _settings(args)
     w = ChainWriter()
     now = datetime.now(UTC)
-    envs = [w.sign([root], "LedgerInitialised", s.scope, None, now,
-                   {"origin": s.origin, "name": args.name, "trust_root": [root.key_doc()]}),
-            w.sign([root], "UnitsRegistered", s.scope, None, now, {"units": unit_docs(s.scope)})]
-    envs += [w.sign([root], "CatalogPublished", s.scope, None, now, {"catalog": catalog_to_doc(c)})
-             for c in builtin_catalogs()]
+    envs = [
+        w.sign(
+            [root],
+            "LedgerInitialised",
+            s.scope,
+            None,
+            now,
+            {"origin": s.origin, "name": args.name, "trust_root": [root.key_doc()]},
+        ),
+        w.sign([root], "UnitsRegistered", s.scope, None, now, {"units": unit_docs(s.scope)}),
+    ]
+    envs += [
+        w.sign([root], "CatalogPublished", s.scope, None, now, {"catalog": catalog_to_doc(c)})
+        for c in builtin_catalogs()
+    ]
     print(json.dumps(_submit_local(ledger, envs), ensure_ascii=False, indent=2))
     return 0
 
@@ -109,15 +128,30 @@ def cmd_enrol(args: argparse.Namespace) -> int:
     official = _signer(args.official_key) if args.official_key else None
     key_doc = official.key_doc() if official else json.loads(Path(args.public).read_text())
     key_doc = {"alg": key_doc["alg"], "spki": key_doc["spki"]}
-    doc = {"id": args.id, "name": args.name, "position": args.position, "role": args.role,
-           "scope": args.scope_code, "key": key_doc,
-           "valid_from": format_time(parse_time(args.valid_from) if args.valid_from else datetime.now(UTC))}
+    doc = {
+        "id": args.id,
+        "name": args.name,
+        "position": args.position,
+        "role": args.role,
+        "scope": args.scope_code,
+        "key": key_doc,
+        "valid_from": format_time(
+            parse_time(args.valid_from) if args.valid_from else datetime.now(UTC)
+        ),
+    }
     if args.valid_until:
         doc["valid_until"] = format_time(parse_time(args.valid_until))
     ledger = _ledger(args)
     s = _settings(args)
-    env = sign_event([root], "OfficialEnrolled", s.scope, None,
-                     _head(ledger, "OfficialEnrolled", s.scope, None), datetime.now(UTC), {"official": doc})
+    env = sign_event(
+        [root],
+        "OfficialEnrolled",
+        s.scope,
+        None,
+        _head(ledger, "OfficialEnrolled", s.scope, None),
+        datetime.now(UTC),
+        {"official": doc},
+    )
     print(json.dumps(_submit_local(ledger, [env])[0], ensure_ascii=False))
     return 0
 
@@ -128,7 +162,11 @@ def cmd_sign(args: argparse.Namespace) -> int:
     t = parse_time(doc["time"]) if doc.get("time") else datetime.now(UTC).replace(microsecond=0)
     prev = doc.get("prev", "auto")
     if prev == "auto":
-        prev = _head(_ledger(args), doc["type"], doc["unit"], doc.get("year")) if args.database or not args.url else _remote_head(args.url, doc)
+        prev = (
+            _head(_ledger(args), doc["type"], doc["unit"], doc.get("year"))
+            if args.database or not args.url
+            else _remote_head(args.url, doc)
+        )
     env = sign_event(signers, doc["type"], doc["unit"], doc.get("year"), prev, t, doc["data"])
     if args.out:
         Path(args.out).write_bytes(env)
@@ -155,8 +193,12 @@ def cmd_submit(args: argparse.Namespace) -> int:
 
         receipts = []
         for f, env in zip(args.files, envs, strict=True):
-            r = httpx.post(f"{args.url.rstrip('/')}/v1/events", content=env,
-                           headers={"content-type": "application/json"}, timeout=60)
+            r = httpx.post(
+                f"{args.url.rstrip('/')}/v1/events",
+                content=env,
+                headers={"content-type": "application/json"},
+                timeout=60,
+            )
             if r.status_code != 201:
                 print(r.text, file=sys.stderr)
                 return 1
@@ -191,13 +233,21 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     ledger = _ledger(args)
     if ledger.registry() is not None:
-        print("Cơ sở dữ liệu đã có dữ liệu; bỏ qua demo / the database already has a ledger; demo skipped")
+        print(
+            "Cơ sở dữ liệu đã có dữ liệu; bỏ qua demo / the database already has a ledger; demo skipped"
+        )
         return 0
     with Progress() as bar:
         task = bar.add_task("Tạo dữ liệu mẫu / building demo", total=None)
-        result = build_demo(ledger, province=args.province, limit=args.limit,
-                            progress=lambda n: bar.advance(task, n))
-    print(f"{result.events} sự kiện đã ký và ghi / signed events recorded; {len(result.refused)} bị từ chối / refused")
+        result = build_demo(
+            ledger,
+            province=args.province,
+            limit=args.limit,
+            progress=lambda n: bar.advance(task, n),
+        )
+    print(
+        f"{result.events} sự kiện đã ký và ghi / signed events recorded; {len(result.refused)} bị từ chối / refused"
+    )
     return 0 if not result.refused else 1
 
 
@@ -208,20 +258,28 @@ def cmd_serve(args: argparse.Namespace) -> int:
         os.environ["MINHBACH_DATABASE_URL"] = args.database
     if args.demo:
         cmd_demo(args)
-    uvicorn.run("api.main:create_app", factory=True, host=args.host, port=args.port, log_level="info")
+    uvicorn.run(
+        "api.main:create_app", factory=True, host=args.host, port=args.port, log_level="info"
+    )
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="minhbach", description="Minh Bạch: sổ cái minh bạch / transparent ledger")
+    p = argparse.ArgumentParser(
+        prog="minhbach", description="Minh Bạch: sổ cái minh bạch / transparent ledger"
+    )
     p.add_argument("--database", help="sqlite:///path hoặc/or postgresql://user@host/db")
     p.add_argument("--scope", help="mã tỉnh của sổ cái / province code of this ledger (default 96)")
     sub = p.add_subparsers(dest="command", required=True)
 
-    keys = sub.add_parser("keys", help="khoá / keys").add_subparsers(dest="keys_command", required=True)
+    keys = sub.add_parser("keys", help="khoá / keys").add_subparsers(
+        dest="keys_command", required=True
+    )
     kn = keys.add_parser("new", help="tạo khoá mới / new private key (mode 0600)")
     kn.add_argument("-o", "--out", required=True)
-    kn.add_argument("--alg", default="ed25519", choices=["ed25519", "ecdsa-p256-sha256", "rsa-pss-sha256"])
+    kn.add_argument(
+        "--alg", default="ed25519", choices=["ed25519", "ecdsa-p256-sha256", "rsa-pss-sha256"]
+    )
     kn.set_defaults(func=cmd_keys_new)
 
     ini = sub.add_parser("init", help="khởi tạo sổ cái / initialise the ledger")
@@ -232,7 +290,9 @@ def build_parser() -> argparse.ArgumentParser:
     en = sub.add_parser("enrol", help="đăng ký cán bộ / enrol an official")
     en.add_argument("--key", required=True, help="trust root private key")
     g = en.add_mutually_exclusive_group(required=True)
-    g.add_argument("--official-key", help="the official's private key file (only its public part is used)")
+    g.add_argument(
+        "--official-key", help="the official's private key file (only its public part is used)"
+    )
     g.add_argument("--public", help="JSON file {alg, spki} from 'keys new'")
     for name in ("id", "name", "position", "role"):
         en.add_argument(f"--{name}", required=True)
@@ -243,7 +303,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     sg = sub.add_parser("sign", help="ký một sự kiện / sign an event JSON")
     sg.add_argument("event", help='{"type", "unit", "year", "data", ["time"], ["prev"]}')
-    sg.add_argument("--key", action="append", required=True, help="private key file (repeat for several signers)")
+    sg.add_argument(
+        "--key",
+        action="append",
+        required=True,
+        help="private key file (repeat for several signers)",
+    )
     sg.add_argument("--url", help="look up the chain head on a server")
     sg.add_argument("-o", "--out")
     sg.set_defaults(func=cmd_sign)
@@ -253,8 +318,12 @@ def build_parser() -> argparse.ArgumentParser:
     sb.add_argument("--url")
     sb.set_defaults(func=cmd_submit)
 
-    ev = sub.add_parser("events", help="sự kiện / events").add_subparsers(dest="events_command", required=True)
-    ex = ev.add_parser("export", help="xuất mọi phong bì theo thứ tự sổ / export envelopes as JSON lines")
+    ev = sub.add_parser("events", help="sự kiện / events").add_subparsers(
+        dest="events_command", required=True
+    )
+    ex = ev.add_parser(
+        "export", help="xuất mọi phong bì theo thứ tự sổ / export envelopes as JSON lines"
+    )
     ex.add_argument("-o", "--out")
     ex.set_defaults(func=cmd_events_export)
 
@@ -266,7 +335,9 @@ def build_parser() -> argparse.ArgumentParser:
     sv = sub.add_parser("serve", help="chạy máy chủ / run the server")
     sv.add_argument("--host", default="127.0.0.1")
     sv.add_argument("--port", type=int, default=8000)
-    sv.add_argument("--demo", action="store_true", help="build the demo first if the database is empty")
+    sv.add_argument(
+        "--demo", action="store_true", help="build the demo first if the database is empty"
+    )
     sv.add_argument("--province", default="96")
     sv.add_argument("--limit", type=int, default=None)
     sv.set_defaults(func=cmd_serve)

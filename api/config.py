@@ -28,14 +28,20 @@ class Settings:
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
-        data_dir = Path(str(overrides.get("data_dir") or os.environ.get("MINHBACH_DATA_DIR", "data")))
+        data_dir = Path(
+            str(overrides.get("data_dir") or os.environ.get("MINHBACH_DATA_DIR", "data"))
+        )
         scope = str(overrides.get("scope") or os.environ.get("MINHBACH_SCOPE", "96"))
         url = str(
             overrides.get("database_url")
             or os.environ.get("MINHBACH_DATABASE_URL")
             or f"sqlite:///{data_dir / 'minhbach.db'}"
         )
-        origin = str(overrides.get("origin") or os.environ.get("MINHBACH_ORIGIN") or f"minhbach.example/{scope}")
+        origin = str(
+            overrides.get("origin")
+            or os.environ.get("MINHBACH_ORIGIN")
+            or f"minhbach.example/{scope}"
+        )
         return cls(database_url=url, scope=scope, origin=origin, data_dir=data_dir)
 
 
@@ -45,7 +51,9 @@ def storage_env(url: str) -> dict[str, str]:
     if parsed.scheme == "sqlite":
         path = unquote(url[len("sqlite:///") :]) if url.startswith("sqlite:///") else ""
         if not path:
-            raise ValueError("sqlite URL must look like sqlite:///path/to/file.db or sqlite:///:memory:")
+            raise ValueError(
+                "sqlite URL must look like sqlite:///path/to/file.db or sqlite:///:memory:"
+            )
         if path != ":memory:" and not path.startswith("file:"):
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         return {
@@ -70,4 +78,6 @@ def storage_env(url: str) -> dict[str, str]:
 
 
 def make_ledger(settings: Settings) -> Ledger:
-    return Ledger(storage_env(settings.database_url), scope=settings.scope, trust_root=settings.trust_root)
+    return Ledger(
+        storage_env(settings.database_url), scope=settings.scope, trust_root=settings.trust_root
+    )

@@ -38,9 +38,17 @@ def sha(text: str) -> str:
 
 
 def unit_doc(u: unitdata.Unit) -> dict[str, Any]:
-    d = {"code": u.code, "name": u.name, "kind": u.kind, "level": u.level,
-         "district": u.district_code, "province": u.province_code,
-         "valid_from": u.valid_from, "valid_until": u.valid_until, "successor": u.successor}
+    d = {
+        "code": u.code,
+        "name": u.name,
+        "kind": u.kind,
+        "level": u.level,
+        "district": u.district_code,
+        "province": u.province_code,
+        "valid_from": u.valid_from,
+        "valid_until": u.valid_until,
+        "successor": u.successor,
+    }
     return {k: v for k, v in d.items() if v is not None}
 
 
@@ -73,10 +81,45 @@ class Official:
         }
 
 
-SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Huỳnh", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương"]
+SURNAMES = [
+    "Nguyễn",
+    "Trần",
+    "Lê",
+    "Phạm",
+    "Huỳnh",
+    "Võ",
+    "Đặng",
+    "Bùi",
+    "Đỗ",
+    "Hồ",
+    "Ngô",
+    "Dương",
+]
 MIDDLES = ["Văn", "Thị", "Minh", "Thanh", "Hoàng", "Ngọc", "Quốc", "Hữu"]
-GIVEN = ["An", "Bình", "Cường", "Dũng", "Hà", "Hải", "Hạnh", "Hùng", "Lan", "Linh", "Long", "Mai",
-         "Nam", "Phúc", "Quang", "Sơn", "Tâm", "Thảo", "Trung", "Tuấn", "Vân", "Yến"]
+GIVEN = [
+    "An",
+    "Bình",
+    "Cường",
+    "Dũng",
+    "Hà",
+    "Hải",
+    "Hạnh",
+    "Hùng",
+    "Lan",
+    "Linh",
+    "Long",
+    "Mai",
+    "Nam",
+    "Phúc",
+    "Quang",
+    "Sơn",
+    "Tâm",
+    "Thảo",
+    "Trung",
+    "Tuấn",
+    "Vân",
+    "Yến",
+]
 
 
 @dataclass
@@ -99,7 +142,9 @@ class DemoResult:
 
 
 class DemoBuilder:
-    def __init__(self, ledger: Ledger, province: str = "96", seed: int = 96, batch: int = 500) -> None:
+    def __init__(
+        self, ledger: Ledger, province: str = "96", seed: int = 96, batch: int = 500
+    ) -> None:
         self.ledger = ledger
         self.province = province
         self.rng = random.Random(seed)
@@ -115,8 +160,15 @@ class DemoBuilder:
         r = self.rng
         return f"{r.choice(SURNAMES)} {r.choice(MIDDLES)} {r.choice(GIVEN)}"
 
-    def emit(self, signers: Iterable[Signer], type: str, unit: str, year: int | None,
-             when: datetime, data: dict[str, Any]) -> None:
+    def emit(
+        self,
+        signers: Iterable[Signer],
+        type: str,
+        unit: str,
+        year: int | None,
+        when: datetime,
+        data: dict[str, Any],
+    ) -> None:
         self.pending.append(self.writer.sign(list(signers), type, unit, year, when, data))
         if len(self.pending) >= self.batch:
             self.flush()
@@ -150,22 +202,54 @@ class DemoBuilder:
             keep = {c.district_code for c in communes[:limit]}
             districts = [d for d in districts if d.code in keep]
             communes = communes[:limit]
-        self.emit([root], "LedgerInitialised", p, None, start, {
-            "origin": f"minhbach.example/{p}", "name": prov.name, "trust_root": [root.key_doc()]})
+        self.emit(
+            [root],
+            "LedgerInitialised",
+            p,
+            None,
+            start,
+            {"origin": f"minhbach.example/{p}", "name": prov.name, "trust_root": [root.key_doc()]},
+        )
         docs = [unit_doc(u) for u in (prov, *districts, *communes, *current)]
         self.emit([root], "UnitsRegistered", p, None, start, {"units": docs})
         for cat in self.catalogs.values():
             self.emit([root], "CatalogPublished", p, None, start, {"catalog": catalog_to_doc(cat)})
         enrol: list[Official] = []
         for d in districts:
-            enrol.append(self.official(f"{d.code}-chu-tich", f"Chủ tịch UBND {d.name}", "district_chairman", d.code))
-            enrol.append(self.official(f"{d.code}-tu-phap", f"Trưởng Phòng Tư pháp {d.name}", "district_justice", d.code))
+            enrol.append(
+                self.official(
+                    f"{d.code}-chu-tich", f"Chủ tịch UBND {d.name}", "district_chairman", d.code
+                )
+            )
+            enrol.append(
+                self.official(
+                    f"{d.code}-tu-phap",
+                    f"Trưởng Phòng Tư pháp {d.name}",
+                    "district_justice",
+                    d.code,
+                )
+            )
             for i in range(1, 6):
-                enrol.append(self.official(f"{d.code}-hd-{i}", f"Thành viên Hội đồng {d.name}", "council_member", d.code))
+                enrol.append(
+                    self.official(
+                        f"{d.code}-hd-{i}",
+                        f"Thành viên Hội đồng {d.name}",
+                        "council_member",
+                        d.code,
+                    )
+                )
         for c in communes:
-            enrol.append(self.official(f"{c.code}-chu-tich", f"Chủ tịch UBND {c.name}", "commune_chairman", c.code))
+            enrol.append(
+                self.official(
+                    f"{c.code}-chu-tich", f"Chủ tịch UBND {c.name}", "commune_chairman", c.code
+                )
+            )
             for i in range(1, 4):
-                enrol.append(self.official(f"{c.code}-cc-{i}", f"Công chức {c.name}", "commune_official", c.code))
+                enrol.append(
+                    self.official(
+                        f"{c.code}-cc-{i}", f"Công chức {c.name}", "commune_official", c.code
+                    )
+                )
         for o in enrol:
             self.emit([root], "OfficialEnrolled", p, None, start, {"official": o.doc()})
         return districts, communes
@@ -192,106 +276,287 @@ class DemoBuilder:
             pts = (top * Decimal(str(round(q, 2))) / STEP).to_integral_value(ROUND_FLOOR) * STEP
         return inp, min(pts, top)
 
-    def commune_year(self, c: unitdata.Unit, year: int, cat: Catalog, v: Variant) -> dict[str, Decimal]:
+    def commune_year(
+        self, c: unitdata.Unit, year: int, cat: Catalog, v: Variant
+    ) -> dict[str, Decimal]:
         officials = self.result.officials
         chair = officials[f"{c.code}-chu-tich"]
         staff = [officials[f"{c.code}-cc-{i}"] for i in range(1, 4)]
         u, y = c.code, year
         d0 = date(year, 12, 1)
-        self.emit([chair.signer], "EvaluationOpened", u, y, at(d0, 8), {"catalog_id": cat.catalog_id})
+        self.emit(
+            [chair.signer], "EvaluationOpened", u, y, at(d0, 8), {"catalog_id": cat.catalog_id}
+        )
         scores: dict[str, Decimal] = {}
         for n, ind in enumerate(cat.indicators):
             who = staff[n % 3]
-            self.emit([chair.signer], "IndicatorAssigned", u, y, at(d0, 9), {"indicator": ind.id, "official_id": who.id})
+            self.emit(
+                [chair.signer],
+                "IndicatorAssigned",
+                u,
+                y,
+                at(d0, 9),
+                {"indicator": ind.id, "official_id": who.id},
+            )
         for n, ind in enumerate(cat.indicators):
             who = staff[n % 3]
             q = 0.3 if v.weak_criterion == ind.criterion_id else v.quality
             inp, pts = self.points_for(ind, q)
             scores[ind.id] = pts
-            ev = [{"sha256": sha(f"{u}/{y}/{ind.id}/minh-chung"), "title": f"Tài liệu kiểm chứng chỉ tiêu {ind.id}"}]
-            self.emit([who.signer], "SelfScoreRecorded", u, y, at(d0 + timedelta(days=3 + n % 5), 10),
-                      {"indicator": ind.id, "input": inp, "points": str(pts), "evidence": ev})
+            ev = [
+                {
+                    "sha256": sha(f"{u}/{y}/{ind.id}/minh-chung"),
+                    "title": f"Tài liệu kiểm chứng chỉ tiêu {ind.id}",
+                }
+            ]
+            self.emit(
+                [who.signer],
+                "SelfScoreRecorded",
+                u,
+                y,
+                at(d0 + timedelta(days=3 + n % 5), 10),
+                {"indicator": ind.id, "input": inp, "points": str(pts), "evidence": ev},
+            )
         summary = sha(f"{u}/{y}/mau-02")
-        self.emit([chair.signer], "SelfAssessmentCompiled", u, y, at(date(y, 12, 12)),
-                  {"report_sha256": sha(f"{u}/{y}/mau-01"), "summary_sha256": summary})
+        self.emit(
+            [chair.signer],
+            "SelfAssessmentCompiled",
+            u,
+            y,
+            at(date(y, 12, 12)),
+            {"report_sha256": sha(f"{u}/{y}/mau-01"), "summary_sha256": summary},
+        )
         start = date(y, 12, 13)
         end = start + timedelta(days=3 if v.late_posting else 7)
-        for ch, place in (("office", f"Trụ sở UBND {c.name}"), ("website", "Trang thông tin điện tử xã")):
-            self.emit([staff[0].signer], "PostingStarted", u, y, at(start, 8), {"channel": ch, "place": place, "drafts_sha256": summary})
+        for ch, place in (
+            ("office", f"Trụ sở UBND {c.name}"),
+            ("website", "Trang thông tin điện tử xã"),
+        ):
+            self.emit(
+                [staff[0].signer],
+                "PostingStarted",
+                u,
+                y,
+                at(start, 8),
+                {"channel": ch, "place": place, "drafts_sha256": summary},
+            )
         comment = v.unanswered_comment or self.rng.random() < 0.15
         if comment:
-            self.emit([staff[0].signer], "CommentReceived", u, y, at(start + timedelta(days=2), 14), {
-                "comment_id": "YK-01", "via": "hộp thư góp ý tại trụ sở",
-                "text": "Đề nghị làm rõ số liệu hòa giải ở cơ sở năm nay.", "author": "Người dân ấp 3"})
+            self.emit(
+                [staff[0].signer],
+                "CommentReceived",
+                u,
+                y,
+                at(start + timedelta(days=2), 14),
+                {
+                    "comment_id": "YK-01",
+                    "via": "hộp thư góp ý tại trụ sở",
+                    "text": "Đề nghị làm rõ số liệu hòa giải ở cơ sở năm nay.",
+                    "author": "Người dân ấp 3",
+                },
+            )
             if not v.unanswered_comment:
-                self.emit([staff[0].signer], "CommentAnswered", u, y, at(start + timedelta(days=4), 15), {
-                    "comment_id": "YK-01", "accepted": True,
-                    "answer": "Đã bổ sung biên bản hòa giải vào tài liệu kiểm chứng chỉ tiêu 3.1."})
+                self.emit(
+                    [staff[0].signer],
+                    "CommentAnswered",
+                    u,
+                    y,
+                    at(start + timedelta(days=4), 15),
+                    {
+                        "comment_id": "YK-01",
+                        "accepted": True,
+                        "answer": "Đã bổ sung biên bản hòa giải vào tài liệu kiểm chứng chỉ tiêu 3.1.",
+                    },
+                )
         for ch in ("office", "website"):
             self.emit([staff[0].signer], "PostingEnded", u, y, at(end, 17), {"channel": ch})
-        self.emit([chair.signer], "CommuneMeetingHeld", u, y, at(date(y, 12, 22), 8), {
-            "date": date(y, 12, 22).isoformat(), "chaired_by": chair.name,
-            "attendees": [{"role": "Chủ tịch UBND xã", "name": chair.name},
-                          {"role": "Công an xã", "name": self.person()},
-                          {"role": "Ủy ban MTTQ Việt Nam xã", "name": self.person()},
-                          {"role": "Trưởng ấp", "name": self.person()}]})
+        self.emit(
+            [chair.signer],
+            "CommuneMeetingHeld",
+            u,
+            y,
+            at(date(y, 12, 22), 8),
+            {
+                "date": date(y, 12, 22).isoformat(),
+                "chaired_by": chair.name,
+                "attendees": [
+                    {"role": "Chủ tịch UBND xã", "name": chair.name},
+                    {"role": "Công an xã", "name": self.person()},
+                    {"role": "Ủy ban MTTQ Việt Nam xã", "name": self.person()},
+                    {"role": "Trưởng ấp", "name": self.person()},
+                ],
+            },
+        )
         submit_day = date(y, 12, 20) if v.late_posting else date(y + 1, 1, 4)
-        self.emit([chair.signer], "DossierSubmitted", u, y, at(submit_day, 10), {
-            "documents": [{"kind": "form01", "sha256": sha(f"{u}/{y}/mau-01")},
-                          {"kind": "form02", "sha256": summary},
-                          {"kind": "request", "sha256": sha(f"{u}/{y}/to-trinh")}],
-            "requests_recognition": True})
+        self.emit(
+            [chair.signer],
+            "DossierSubmitted",
+            u,
+            y,
+            at(submit_day, 10),
+            {
+                "documents": [
+                    {"kind": "form01", "sha256": sha(f"{u}/{y}/mau-01")},
+                    {"kind": "form02", "sha256": summary},
+                    {"kind": "request", "sha256": sha(f"{u}/{y}/to-trinh")},
+                ],
+                "requests_recognition": True,
+            },
+        )
         if v.disqualified:
             dj = officials[f"{c.district_code}-tu-phap"]
-            self.emit([dj.signer], "DisqualificationRecorded", u, y, at(date(y + 1, 1, 6)), {
-                "person": "chairman", "ground": "disciplined",
-                "reference": f"Quyết định kỷ luật số 12/QĐ-UBND năm {y}"})
+            self.emit(
+                [dj.signer],
+                "DisqualificationRecorded",
+                u,
+                y,
+                at(date(y + 1, 1, 6)),
+                {
+                    "person": "chairman",
+                    "ground": "disciplined",
+                    "reference": f"Quyết định kỷ luật số 12/QĐ-UBND năm {y}",
+                },
+            )
         return scores
 
     # -- the district's round ---------------------------------------------------------
-    def district_round(self, d: unitdata.Unit, year: int, units: dict[str, Decimal | None],
-                       scores: dict[str, dict[str, Decimal]], late_decision: bool, complaint_unit: str | None) -> None:
+    def district_round(
+        self,
+        d: unitdata.Unit,
+        year: int,
+        units: dict[str, Decimal | None],
+        scores: dict[str, dict[str, Decimal]],
+        late_decision: bool,
+        complaint_unit: str | None,
+    ) -> None:
         officials = self.result.officials
         chair, justice = officials[f"{d.code}-chu-tich"], officials[f"{d.code}-tu-phap"]
         members = [officials[f"{d.code}-hd-{i}"] for i in range(1, 6)]
         y = year
-        council = [{"name": chair.name, "position": chair.position, "council_role": "chair", "official_id": chair.id},
-                   {"name": justice.name, "position": justice.position, "council_role": "secretary", "official_id": justice.id}]
-        council += [{"name": m.name, "position": m.position, "council_role": "member", "official_id": m.id} for m in members]
-        self.emit([chair.signer], "CouncilFormed", d.code, y, at(date(y, 11, 20)),
-                  {"decision_no": f"{100 + int(d.code) % 100}/QĐ-UBND", "members": council})
+        council = [
+            {
+                "name": chair.name,
+                "position": chair.position,
+                "council_role": "chair",
+                "official_id": chair.id,
+            },
+            {
+                "name": justice.name,
+                "position": justice.position,
+                "council_role": "secretary",
+                "official_id": justice.id,
+            },
+        ]
+        council += [
+            {"name": m.name, "position": m.position, "council_role": "member", "official_id": m.id}
+            for m in members
+        ]
+        self.emit(
+            [chair.signer],
+            "CouncilFormed",
+            d.code,
+            y,
+            at(date(y, 11, 20)),
+            {"decision_no": f"{100 + int(d.code) % 100}/QĐ-UBND", "members": council},
+        )
         codes = sorted(units)
         circ = date(y + 1, 1, 12)
         meeting = add_working_days(circ, 4)
-        self.emit([justice.signer], "DossiersCirculated", d.code, y, at(circ), {"units": codes, "meeting_date": meeting.isoformat()})
+        self.emit(
+            [justice.signer],
+            "DossiersCirculated",
+            d.code,
+            y,
+            at(circ),
+            {"units": codes, "meeting_date": meeting.isoformat()},
+        )
         for u in codes:
             appraised = {k: str(v) for k, v in scores[u].items()}
-            self.emit([justice.signer], "ScoresAppraised", u, y, at(meeting, 10), {
-                "scores": appraised, "form07_sha256": sha(f"{u}/{y}/mau-07")})
+            self.emit(
+                [justice.signer],
+                "ScoresAppraised",
+                u,
+                y,
+                at(meeting, 10),
+                {"scores": appraised, "form07_sha256": sha(f"{u}/{y}/mau-07")},
+            )
         absent = members[-1]
-        self.emit([justice.signer], "CouncilMeetingHeld", d.code, y, at(meeting, 11), {
-            "date": meeting.isoformat(), "mode": "meeting",
-            "present": [m["name"] for m in council if m["name"] != absent.name],
-            "written_opinions": [{"member": absent.name, "sha256": sha(f"{d.code}/{y}/y-kien")}]})
-        self.emit([chair.signer, justice.signer], "AppraisalConcluded", d.code, y, at(meeting, 16), {
-            "units": codes, "minutes_sha256": sha(f"{d.code}/{y}/bien-ban")})
+        self.emit(
+            [justice.signer],
+            "CouncilMeetingHeld",
+            d.code,
+            y,
+            at(meeting, 11),
+            {
+                "date": meeting.isoformat(),
+                "mode": "meeting",
+                "present": [m["name"] for m in council if m["name"] != absent.name],
+                "written_opinions": [
+                    {"member": absent.name, "sha256": sha(f"{d.code}/{y}/y-kien")}
+                ],
+            },
+        )
+        self.emit(
+            [chair.signer, justice.signer],
+            "AppraisalConcluded",
+            d.code,
+            y,
+            at(meeting, 16),
+            {"units": codes, "minutes_sha256": sha(f"{d.code}/{y}/bien-ban")},
+        )
         meeting_list = [u for u in codes if units[u] is not None]
         not_meeting = [u for u in codes if units[u] is None]
         dec_day = date(y + 1, 2, 12) if late_decision else add_working_days(meeting, 3)
-        self.emit([chair.signer], "RecognitionDecided", d.code, y, at(dec_day, 15), {
-            "decision_no": f"{200 + int(d.code) % 100}/QĐ-UBND", "meeting": meeting_list, "not_meeting": not_meeting})
-        self.emit([justice.signer], "ResultPublished", d.code, y, at(add_working_days(dec_day, 1)), {
-            "url": f"https://{d.code}.camau.gov.vn/tiep-can-phap-luat/{y}", "units": codes})
+        self.emit(
+            [chair.signer],
+            "RecognitionDecided",
+            d.code,
+            y,
+            at(dec_day, 15),
+            {
+                "decision_no": f"{200 + int(d.code) % 100}/QĐ-UBND",
+                "meeting": meeting_list,
+                "not_meeting": not_meeting,
+            },
+        )
+        self.emit(
+            [justice.signer],
+            "ResultPublished",
+            d.code,
+            y,
+            at(add_working_days(dec_day, 1)),
+            {"url": f"https://{d.code}.camau.gov.vn/tiep-can-phap-luat/{y}", "units": codes},
+        )
         if complaint_unit:
-            self.emit([justice.signer], "ComplaintFiled", complaint_unit, y, at(add_working_days(dec_day, 5)), {
-                "complaint_id": "KN-01", "author": "Công dân xã",
-                "summary": "Khiếu nại kết quả chấm điểm chỉ tiêu 5.1 chưa phản ánh đúng số vụ việc đã giải quyết."})
-            self.emit([chair.signer], "ComplaintResolved", complaint_unit, y, at(add_working_days(dec_day, 20)), {
-                "complaint_id": "KN-01", "upheld": False,
-                "outcome": "Giữ nguyên kết quả; số liệu đã được Hội đồng thẩm định đúng quy định."})
+            self.emit(
+                [justice.signer],
+                "ComplaintFiled",
+                complaint_unit,
+                y,
+                at(add_working_days(dec_day, 5)),
+                {
+                    "complaint_id": "KN-01",
+                    "author": "Công dân xã",
+                    "summary": "Khiếu nại kết quả chấm điểm chỉ tiêu 5.1 chưa phản ánh đúng số vụ việc đã giải quyết.",
+                },
+            )
+            self.emit(
+                [chair.signer],
+                "ComplaintResolved",
+                complaint_unit,
+                y,
+                at(add_working_days(dec_day, 20)),
+                {
+                    "complaint_id": "KN-01",
+                    "upheld": False,
+                    "outcome": "Giữ nguyên kết quả; số liệu đã được Hội đồng thẩm định đúng quy định.",
+                },
+            )
 
 
-def variants_for(communes: list[unitdata.Unit], year: int, rng: random.Random) -> dict[str, Variant]:
+def variants_for(
+    communes: list[unitdata.Unit], year: int, rng: random.Random
+) -> dict[str, Variant]:
     out = {c.code: Variant(quality=rng.uniform(0.86, 0.99)) for c in communes}
     codes = [c.code for c in communes]
     if len(codes) < 8:
@@ -308,8 +573,13 @@ def variants_for(communes: list[unitdata.Unit], year: int, rng: random.Random) -
     return out
 
 
-def build_demo(ledger: Ledger, province: str = "96", years: Iterable[int] = (2022, 2023, 2024),
-               limit: int | None = None, progress: Callable[[int], None] | None = None) -> DemoResult:
+def build_demo(
+    ledger: Ledger,
+    province: str = "96",
+    years: Iterable[int] = (2022, 2023, 2024),
+    limit: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> DemoResult:
     b = DemoBuilder(ledger, province)
     b.progress = progress
     districts, communes = b.setup(limit)

@@ -9,7 +9,10 @@ STAGES = {
     "posted": ("Đã niêm yết công khai", "Publicly posted"),
     "submitted": ("Đã gửi hồ sơ đề nghị", "Dossier submitted"),
     "appraised": ("Hội đồng đã thẩm định", "Appraised by the council"),
-    "decided": ("Đã có quyết định (không có tên trong danh sách)", "Decided (unit on neither list)"),
+    "decided": (
+        "Đã có quyết định (không có tên trong danh sách)",
+        "Decided (unit on neither list)",
+    ),
     "recognised": ("Đạt chuẩn tiếp cận pháp luật", "Meets the access-to-law standard"),
     "not_recognised": ("Không đạt chuẩn", "Does not meet the standard"),
     "revoked": ("Bị thu hồi công nhận", "Recognition revoked"),
@@ -30,7 +33,10 @@ EVENTS = {
     "SupplementRequested": ("Yêu cầu bổ sung hồ sơ", "Supplement requested"),
     "SupplementProvided": ("Bổ sung hồ sơ", "Supplement provided"),
     "ScoresAppraised": ("Thẩm định điểm", "Scores appraised"),
-    "DisqualificationRecorded": ("Ghi nhận trường hợp không được công nhận", "Disqualification recorded"),
+    "DisqualificationRecorded": (
+        "Ghi nhận trường hợp không được công nhận",
+        "Disqualification recorded",
+    ),
     "ComplaintFiled": ("Nhận khiếu nại", "Complaint filed"),
     "ComplaintResolved": ("Giải quyết khiếu nại", "Complaint resolved"),
     "RecognitionRevoked": ("Thu hồi công nhận", "Recognition revoked"),
@@ -62,7 +68,10 @@ KINDS = {
 }
 
 WORDS = {
-    "site": ("Minh Bạch — Công nhận chuẩn tiếp cận pháp luật", "Minh Bạch — Access-to-law recognition"),
+    "site": (
+        "Minh Bạch — Công nhận chuẩn tiếp cận pháp luật",
+        "Minh Bạch — Access-to-law recognition",
+    ),
     "tagline": (
         "Sổ cái ký số, công khai, ai cũng kiểm tra được",
         "A signed, public ledger anyone can check",
@@ -100,7 +109,18 @@ WORDS = {
     ),
     "total": ("Tổng điểm", "Total"),
     "threshold": ("Ngưỡng đạt", "Threshold"),
-    "counted_on": ("Tính trên điểm", "Counted on"),
+    "person_party_secretary": ("Bí thư cấp ủy xã", "The commune's Party secretary"),
+    "person_chairman": ("Chủ tịch UBND xã", "The commune chairman"),
+    "ground_disciplined": ("bị xử lý kỷ luật", "disciplined"),
+    "ground_prosecuted": ("bị truy cứu trách nhiệm hình sự", "criminally prosecuted"),
+    "complaints": ("Khiếu nại", "Complaints"),
+    "upheld": ("Khiếu nại đúng", "Upheld"),
+    "rejected": ("Khiếu nại không đúng", "Rejected"),
+    "unresolved": ("Chưa giải quyết", "Not resolved"),
+    "basis_appraised": ("tính theo điểm thẩm định", "on the appraised scores"),
+    "basis_self": ("tính theo điểm tự chấm", "on the self-scores"),
+    "concluded": ("Kết luận thẩm định", "Appraisal concluded"),
+    "minutes": ("biên bản (SHA-256)", "minutes (SHA-256)"),
     "result": ("Kết quả theo điều kiện công nhận", "Result against the conditions"),
     "meets_yes": ("Đủ điều kiện công nhận", "Meets the conditions"),
     "meets_no": ("Chưa đủ điều kiện công nhận", "Does not meet the conditions"),
@@ -136,7 +156,10 @@ WORDS = {
     "published": ("Đã công bố", "Published"),
     "not_published": ("Chưa công bố kết quả.", "Not published yet."),
     "findings": ("Những điểm chưa đúng quy định", "Where the rules were not kept"),
-    "no_findings": ("Không phát hiện điểm nào chưa đúng quy định.", "No breach of the rules found."),
+    "no_findings": (
+        "Không phát hiện điểm nào chưa đúng quy định.",
+        "No breach of the rules found.",
+    ),
     "basis": ("Căn cứ", "Basis"),
     "timeline": ("Toàn bộ sự kiện đã ký", "Every signed event"),
     "event": ("Sự kiện", "Event"),
@@ -151,7 +174,6 @@ WORDS = {
         "There is no evaluation of unit {unit} for {year}.",
     ),
     "json": ("Dữ liệu dạng JSON", "Data as JSON"),
-    "stage_opened": ("Mở hồ sơ", "Opened"),
 }
 
 DATE_LABELS = {

@@ -68,6 +68,12 @@ class Words:
                 return str(obj[b] if self.lang == "en" and obj.get(b) else obj[a])
         return ""
 
+    def num(self, value: str | None) -> str:
+        """A decimal string for reading: "9,5" in Vietnamese, "9.5" in English."""
+        if value is None:
+            return "—"
+        return value if self.lang == "en" else value.replace(".", ",")
+
     def href(self, path: str) -> str:
         return path + ("?" + urlencode({"lang": "en"}) if self.lang == "en" else "")
 
@@ -76,7 +82,9 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     lang = language(request)
     other = "vi" if lang == "en" else "en"
     switch = request.url.path + ("?lang=en" if other == "en" else "")
-    html = environment().get_template(template).render(
-        lang=lang, other_lang=other, switch_url=switch, w=Words(lang), **context
+    html = (
+        environment()
+        .get_template(template)
+        .render(lang=lang, other_lang=other, switch_url=switch, w=Words(lang), **context)
     )
     return HTMLResponse(html, status_code=status_code, headers={"Content-Language": lang})

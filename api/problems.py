@@ -150,7 +150,12 @@ async def _validation(request: Request, exc: Exception) -> JSONResponse:
 
 _HTTP = {
     404: ("not_found", "Not found", "no such resource", "không tìm thấy tài nguyên"),
-    405: ("method_not_allowed", "Method not allowed", "method not allowed", "phương thức không được hỗ trợ"),
+    405: (
+        "method_not_allowed",
+        "Method not allowed",
+        "method not allowed",
+        "phương thức không được hỗ trợ",
+    ),
 }
 
 

@@ -98,7 +98,7 @@ def main() -> None:
     a = ap.parse_args()
     envs = make_envelopes(a.communes)
     setup = [e for e in envs if payload_of(e).year is None]  # the registry chain
-    events = envs[len(setup):]
+    events = envs[len(setup) :]
     probe = Ledger(storage_env("sqlite:///:memory:"), scope="96")
     probe.submit_many(setup)
     reg = probe.registry()
@@ -111,12 +111,16 @@ def main() -> None:
         url = f"sqlite:///{Path(d) / 'l.db'}"
         raw = raw_append_rate(storage_env(f"sqlite:///{Path(d) / 'raw.db'}"), events, a.batch)
         led = ledger_rate(url, setup, events, a.batch)
-        print(f"sqlite:   ledger {led:,.0f} ev/s | raw append {raw:,.0f} ev/s | ratio {led / raw:.2f} | vs signature rate {led / sig:.2f}")
+        print(
+            f"sqlite:   ledger {led:,.0f} ev/s | raw append {raw:,.0f} ev/s | ratio {led / raw:.2f} | vs signature rate {led / sig:.2f}"
+        )
     reset_postgres(a.postgres)
     raw = raw_append_rate(storage_env(a.postgres), events, a.batch)
     reset_postgres(a.postgres)
     led = ledger_rate(a.postgres, setup, events, a.batch)
-    print(f"postgres: ledger {led:,.0f} ev/s | raw append {raw:,.0f} ev/s | ratio {led / raw:.2f} | vs signature rate {led / sig:.2f}")
+    print(
+        f"postgres: ledger {led:,.0f} ev/s | raw append {raw:,.0f} ev/s | ratio {led / raw:.2f} | vs signature rate {led / sig:.2f}"
+    )
     reset_postgres(a.postgres)
 
 

@@ -114,11 +114,16 @@ class Evaluation(Chain):
                     f"không có đợt niêm yết đang mở trên kênh {d['channel']}",
                 )
             if p.time < posting["start"]:
-                raise _refuse_order("posting cannot end before it starts", "niêm yết không thể kết thúc trước khi bắt đầu")
+                raise _refuse_order(
+                    "posting cannot end before it starts",
+                    "niêm yết không thể kết thúc trước khi bắt đầu",
+                )
         elif t == "CommentReceived":
             self.check_compiled(t)
             if d["comment_id"] in self.comments:
-                raise Duplicate("this comment id is already recorded", "mã ý kiến này đã được ghi nhận")
+                raise Duplicate(
+                    "this comment id is already recorded", "mã ý kiến này đã được ghi nhận"
+                )
         elif t == "CommentAnswered":
             c = self.comments.get(d["comment_id"])
             if c is None or c["answered"] is not None:
@@ -139,24 +144,37 @@ class Evaluation(Chain):
         elif t == "SupplementProvided":
             req = self.supplements.get(d["request_id"])
             if req is None or req["provided"] is not None:
-                raise _refuse_order("no open supplement request with this id", "không có yêu cầu bổ sung nào đang chờ với mã này")
+                raise _refuse_order(
+                    "no open supplement request with this id",
+                    "không có yêu cầu bổ sung nào đang chờ với mã này",
+                )
         elif t == "ScoresAppraised":
             self.check_submitted(t)
             scores = d["scores"]
             for ind_id, pts in scores.items():
                 ind = self.check_indicator(catalog, ind_id)
                 if not isinstance(pts, str):
-                    raise InvalidInput("appraised points must be decimal strings", "điểm thẩm định phải là số thập phân dạng chuỗi")
+                    raise InvalidInput(
+                        "appraised points must be decimal strings",
+                        "điểm thẩm định phải là số thập phân dạng chuỗi",
+                    )
                 check_appraised(ind, pts)
         elif t == "ComplaintFiled":
             if d["complaint_id"] in self.complaints:
-                raise Duplicate("this complaint id is already recorded", "mã khiếu nại này đã được ghi nhận")
+                raise Duplicate(
+                    "this complaint id is already recorded", "mã khiếu nại này đã được ghi nhận"
+                )
         elif t == "ComplaintResolved":
             c = self.complaints.get(d["complaint_id"])
             if c is None or c["resolved"] is not None:
-                raise _refuse_order("no open complaint with this id", "không có khiếu nại đang chờ giải quyết với mã này")
+                raise _refuse_order(
+                    "no open complaint with this id",
+                    "không có khiếu nại đang chờ giải quyết với mã này",
+                )
         elif t == "RecognitionRevoked" and self.revoked is not None:
-            raise Duplicate("the recognition was already revoked", "quyết định công nhận đã bị thu hồi")
+            raise Duplicate(
+                "the recognition was already revoked", "quyết định công nhận đã bị thu hồi"
+            )
         getattr(self, _APPLY[t])(envelope=envelope)
 
     def check_indicator(self, catalog: Catalog, indicator: str) -> Any:

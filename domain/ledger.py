@@ -182,9 +182,7 @@ class Ledger(Application[UUID]):
             agg = self._initialise(env, p, text, reg)
         else:
             if reg is None:
-                raise OutOfOrder(
-                    "the ledger has not been initialised", "sổ cái chưa được khởi tạo"
-                )
+                raise OutOfOrder("the ledger has not been initialised", "sổ cái chưa được khởi tạo")
             signers = self._verify(env, p, reg)
             agg = self._dispatch(text, p, spec, reg, signers, batch)
         batch.chains[agg.id] = agg
@@ -264,7 +262,9 @@ class Ledger(Application[UUID]):
             )
         unknown = [k for k in p.signers if k not in roots]
         if unknown:
-            raise UnknownKey("signed by a key outside the trust root", "ký bằng khoá ngoài gốc tin cậy")
+            raise UnknownKey(
+                "signed by a key outside the trust root", "ký bằng khoá ngoài gốc tin cậy"
+            )
         verify_signatures(env, roots)
         return Registry(envelope=text)
 
@@ -319,7 +319,9 @@ class Ledger(Application[UUID]):
             if ev is not None:
                 raise Duplicate("this evaluation is already open", "hồ sơ đánh giá này đã được mở")
             if p.prev is not None:
-                raise BadEvent("the first event of a chain has no prev", "sự kiện đầu chuỗi không có prev")
+                raise BadEvent(
+                    "the first event of a chain has no prev", "sự kiện đầu chuỗi không có prev"
+                )
             if p.data["catalog_id"] != catalog.catalog_id:
                 raise BadEvent(
                     f"{p.year} is evaluated under catalog {catalog.catalog_id}",
@@ -367,7 +369,9 @@ class Ledger(Application[UUID]):
         self._authorise(spec, p, signers, reg, auth, rnd)
         if p.type == "CouncilFormed" and rnd is None:
             if p.prev is not None:
-                raise BadEvent("the first event of a chain has no prev", "sự kiện đầu chuỗi không có prev")
+                raise BadEvent(
+                    "the first event of a chain has no prev", "sự kiện đầu chuỗi không có prev"
+                )
             self._check_council(p, reg)
             return Round(envelope=text)
         if rnd is None:

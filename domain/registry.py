@@ -26,12 +26,15 @@ def parse_official(doc: dict[str, Any], seq: int) -> KeyRecord:
     optional = {"valid_until", "subject"}
     if not required <= set(doc) <= required | optional:
         raise BadEvent(
-            f"official needs {sorted(required)}", f"thông tin cán bộ cần các trường {sorted(required)}"
+            f"official needs {sorted(required)}",
+            f"thông tin cán bộ cần các trường {sorted(required)}",
         )
     try:
         role = Role(doc["role"])
     except ValueError:
-        raise BadEvent(f"unknown role {doc['role']!r}", f"vai trò không hợp lệ: {doc['role']!r}") from None
+        raise BadEvent(
+            f"unknown role {doc['role']!r}", f"vai trò không hợp lệ: {doc['role']!r}"
+        ) from None
     key = doc["key"]
     if not isinstance(key, dict) or set(key) != {"alg", "spki"}:
         raise BadEvent("key must be {alg, spki}", "khoá phải có dạng {alg, spki}")
@@ -85,7 +88,6 @@ class Registry(Chain):
     @staticmethod
     def create_id(envelope: str) -> Any:
 
-
         _, p = open_envelope(envelope)
         return chain_id("registry", p.unit, None)
 
@@ -131,7 +133,6 @@ class Registry(Chain):
     def check_key_known(self, key_id: str) -> KeyRecord:
         rec = self.keys.get(key_id)
         if rec is None:
-
             raise UnknownKey(
                 f"key {key_id[:16]}… is not enrolled",
                 f"khoá {key_id[:16]}… chưa được đăng ký",
@@ -192,7 +193,9 @@ class Registry(Chain):
 
         rec = self.check_key_known(key_id)
         if not rec.valid_at(at):
-            why = "revoked" if rec.revoked_from and at >= rec.revoked_from else "outside its validity"
+            why = (
+                "revoked" if rec.revoked_from and at >= rec.revoked_from else "outside its validity"
+            )
             raise KeyNotValid(
                 f"key {key_id[:16]}… is {why} at the claimed time",
                 f"khoá {key_id[:16]}… "

@@ -81,7 +81,8 @@ class Round(Chain):
             both = set(p.data["meeting"]) & set(p.data["not_meeting"])
             if both:
                 raise OutOfOrder(
-                    "a unit cannot be on both lists", "một đơn vị không thể ở cả hai danh sách",
+                    "a unit cannot be on both lists",
+                    "một đơn vị không thể ở cả hai danh sách",
                     units=sorted(both),
                 )
         if t == "ResultPublished" and self.decision is None:

@@ -105,27 +105,38 @@ def _scoring_findings(ev: Evaluation, cat: Catalog) -> list[Finding]:
     for ind in cat.indicators:
         s = ev.self_scores.get(ind.id)
         if s is None:
-            out.append(_f(
-                "indicator_not_scored", "scoring",
-                f"Chỉ tiêu {ind.id} không có điểm tự chấm được người được phân công ký.",
-                f"Indicator {ind.id} has no self-score signed by its assignee.",
-                compiled, indicator=ind.id,
-            ))
+            out.append(
+                _f(
+                    "indicator_not_scored",
+                    "scoring",
+                    f"Chỉ tiêu {ind.id} không có điểm tự chấm được người được phân công ký.",
+                    f"Indicator {ind.id} has no self-score signed by its assignee.",
+                    compiled,
+                    indicator=ind.id,
+                )
+            )
             continue
         if not s["evidence"] and s["input"].get("kind") != "not_arising":
-            out.append(_f(
-                "indicator_without_evidence", "scoring",
-                f"Chỉ tiêu {ind.id} không có tài liệu kiểm chứng.",
-                f"Indicator {ind.id} was scored without evidence.",
-                compiled, indicator=ind.id,
-            ))
+            out.append(
+                _f(
+                    "indicator_without_evidence",
+                    "scoring",
+                    f"Chỉ tiêu {ind.id} không có tài liệu kiểm chứng.",
+                    f"Indicator {ind.id} was scored without evidence.",
+                    compiled,
+                    indicator=ind.id,
+                )
+            )
         if _d(s["time"]) < window:
-            out.append(_f(
-                "score_outside_data_window", "scoring",
-                f"Điểm chỉ tiêu {ind.id} được chấm trước kỳ số liệu (01/01/{ev.year}).",
-                f"Indicator {ind.id} was scored before the data window opened (01/01/{ev.year}).",
-                indicator=ind.id,
-            ))
+            out.append(
+                _f(
+                    "score_outside_data_window",
+                    "scoring",
+                    f"Điểm chỉ tiêu {ind.id} được chấm trước kỳ số liệu (01/01/{ev.year}).",
+                    f"Indicator {ind.id} was scored before the data window opened (01/01/{ev.year}).",
+                    indicator=ind.id,
+                )
+            )
     return out
 
 
@@ -146,12 +157,15 @@ def _posting_findings(ev: Evaluation, cat: Catalog) -> list[Finding]:
 
     office = ev.postings.get("office")
     if office is None or not lasted(office) or not before_submission(office):
-        out.append(_f(
-            "posting_office_insufficient", "posting",
-            f"Không niêm yết tại trụ sở UBND xã đủ {days} ngày trước khi gửi hồ sơ.",
-            f"The drafts were not posted at the commune office for {days} days before submission.",
-            submitted,
-        ))
+        out.append(
+            _f(
+                "posting_office_insufficient",
+                "posting",
+                f"Không niêm yết tại trụ sở UBND xã đủ {days} ngày trước khi gửi hồ sơ.",
+                f"The drafts were not posted at the commune office for {days} days before submission.",
+                submitted,
+            )
+        )
     web = ev.postings.get("website")
     radio = ev.postings.get("radio")
     web_ok = web is not None and lasted(web) and before_submission(web)
@@ -159,33 +173,48 @@ def _posting_findings(ev: Evaluation, cat: Catalog) -> list[Finding]:
         radio is not None
         and lasted(radio)
         and before_submission(radio)
-        and len({b for b in radio["broadcasts"]
-                 if _d(radio["start"]).isoformat() <= b <= _d(radio["end"]).isoformat()}) >= min_radio
+        and len(
+            {
+                b
+                for b in radio["broadcasts"]
+                if _d(radio["start"]).isoformat() <= b <= _d(radio["end"]).isoformat()
+            }
+        )
+        >= min_radio
     )
     if not (web_ok or radio_ok):
-        out.append(_f(
-            "posting_second_channel_insufficient", "posting",
-            f"Không đăng trên trang thông tin điện tử đủ {days} ngày, cũng không phát trên đài truyền thanh "
-            f"ít nhất {min_radio} lần trong {days} ngày.",
-            f"Neither on the website for {days} days nor on commune radio {min_radio} times within {days} days.",
-            submitted,
-        ))
+        out.append(
+            _f(
+                "posting_second_channel_insufficient",
+                "posting",
+                f"Không đăng trên trang thông tin điện tử đủ {days} ngày, cũng không phát trên đài truyền thanh "
+                f"ít nhất {min_radio} lần trong {days} ngày.",
+                f"Neither on the website for {days} days nor on commune radio {min_radio} times within {days} days.",
+                submitted,
+            )
+        )
     for ch, p in ev.postings.items():
         if summary is not None and p["drafts_sha256"] != summary:
-            out.append(_f(
-                "posted_drafts_differ", "posting",
-                f"Nội dung niêm yết trên kênh {ch} khác bảng điểm đã tổng hợp (mẫu 02).",
-                f"What was posted on {ch} differs from the compiled score summary (form 02).",
-                channel=ch,
-            ))
+            out.append(
+                _f(
+                    "posted_drafts_differ",
+                    "posting",
+                    f"Nội dung niêm yết trên kênh {ch} khác bảng điểm đã tổng hợp (mẫu 02).",
+                    f"What was posted on {ch} differs from the compiled score summary (form 02).",
+                    channel=ch,
+                )
+            )
     form02 = [d["sha256"] for d in ev.submitted["documents"] if d["kind"] == "form02"]
     if summary is not None and form02 and form02[0] != summary:
-        out.append(_f(
-            "submitted_drafts_differ", "posting",
-            "Bảng điểm trong hồ sơ gửi đi khác bảng điểm đã niêm yết.",
-            "The score summary submitted differs from the one posted.",
-            submitted,
-        ))
+        out.append(
+            _f(
+                "submitted_drafts_differ",
+                "posting",
+                "Bảng điểm trong hồ sơ gửi đi khác bảng điểm đã niêm yết.",
+                "The score summary submitted differs from the one posted.",
+                submitted,
+            )
+        )
     return out
 
 
@@ -196,27 +225,39 @@ def _commune_findings(ev: Evaluation, cat: Catalog) -> list[Finding]:
     sub_time = ev.submitted["time"]
     for cid, c in ev.comments.items():
         if c["answered"] is None or c["answered"] > sub_time:
-            out.append(_f(
-                "comment_unanswered", "comments",
-                f"Ý kiến {cid} chưa được trả lời trước khi gửi hồ sơ.",
-                f"Comment {cid} was not answered before the dossier was submitted.",
-                submitted, comment_id=cid,
-            ))
+            out.append(
+                _f(
+                    "comment_unanswered",
+                    "comments",
+                    f"Ý kiến {cid} chưa được trả lời trước khi gửi hồ sơ.",
+                    f"Comment {cid} was not answered before the dossier was submitted.",
+                    submitted,
+                    comment_id=cid,
+                )
+            )
     if ev.meeting is None or ev.meeting["time"] > sub_time:
-        out.append(_f(
-            "commune_meeting_missing", "meeting",
-            "Không tổ chức cuộc họp cấp xã trước khi gửi hồ sơ.",
-            "No commune meeting was held before the dossier was submitted.",
-            submitted,
-        ))
+        out.append(
+            _f(
+                "commune_meeting_missing",
+                "meeting",
+                "Không tổ chức cuộc họp cấp xã trước khi gửi hồ sơ.",
+                "No commune meeting was held before the dossier was submitted.",
+                submitted,
+            )
+        )
     deadline = cat.rules.submission_deadline.value.in_year(ev.year + 1)
     if _d(sub_time) >= deadline:
-        out.append(_f(
-            "submission_late", "submission",
-            f"Hồ sơ gửi ngày {_fmt(_d(sub_time))}, không trước hạn {_fmt(deadline)}.",
-            f"The dossier was submitted on {_fmt(_d(sub_time))}, not before {_fmt(deadline)}.",
-            submitted, submitted_on=_d(sub_time).isoformat(), deadline=deadline.isoformat(),
-        ))
+        out.append(
+            _f(
+                "submission_late",
+                "submission",
+                f"Hồ sơ gửi ngày {_fmt(_d(sub_time))}, không trước hạn {_fmt(deadline)}.",
+                f"The dossier was submitted on {_fmt(_d(sub_time))}, not before {_fmt(deadline)}.",
+                submitted,
+                submitted_on=_d(sub_time).isoformat(),
+                deadline=deadline.isoformat(),
+            )
+        )
     return out
 
 
@@ -226,12 +267,15 @@ def _supplement_findings(ev: Evaluation, cat: Catalog) -> list[Finding]:
     for rid, s in ev.supplements.items():
         due = add_working_days(_d(s["requested"]), n)
         if s["provided"] is not None and _d(s["provided"]) > due:
-            out.append(_f(
-                "supplement_late", "supplement",
-                f"Bổ sung hồ sơ ({rid}) ngày {_fmt(_d(s['provided']))}, quá hạn {_fmt(due)} ({n} ngày làm việc).",
-                f"Supplement {rid} came on {_fmt(_d(s['provided']))}, after {_fmt(due)} ({n} working days).",
-                request_id=rid,
-            ))
+            out.append(
+                _f(
+                    "supplement_late",
+                    "supplement",
+                    f"Bổ sung hồ sơ ({rid}) ngày {_fmt(_d(s['provided']))}, quá hạn {_fmt(due)} ({n} ngày làm việc).",
+                    f"Supplement {rid} came on {_fmt(_d(s['provided']))}, after {_fmt(due)} ({n} working days).",
+                    request_id=rid,
+                )
+            )
     return out
 
 
@@ -241,24 +285,31 @@ def _council_findings(rnd: Round, cat: Catalog, unit: str) -> list[Finding]:
     formed = rnd.timeline[0]["hash"]
     cap = cat.rules.council_max_members.value
     if len(members) > cap:
-        out.append(_f(
-            "council_too_large", "council",
-            f"Hội đồng có {len(members)} thành viên, vượt quá {cap}.",
-            f"The council has {len(members)} members, more than {cap}.",
-            formed, members=len(members),
-        ))
+        out.append(
+            _f(
+                "council_too_large",
+                "council",
+                f"Hội đồng có {len(members)} thành viên, vượt quá {cap}.",
+                f"The council has {len(members)} members, more than {cap}.",
+                formed,
+                members=len(members),
+            )
+        )
     circ = rnd.circulation_for(unit)
     if circ is not None:
         meeting_day = date.fromisoformat(circ["meeting_date"])
         need = cat.rules.circulation_working_days.value
         got = working_days_between(_d(circ["time"]), meeting_day)
         if got < need:
-            out.append(_f(
-                "circulation_late", "circulation",
-                f"Hồ sơ gửi Hội đồng chỉ {got} ngày làm việc trước phiên họp (cần ít nhất {need}).",
-                f"Dossiers reached the council only {got} working days before its meeting (at least {need} needed).",
-                working_days=got,
-            ))
+            out.append(
+                _f(
+                    "circulation_late",
+                    "circulation",
+                    f"Hồ sơ gửi Hội đồng chỉ {got} ngày làm việc trước phiên họp (cần ít nhất {need}).",
+                    f"Dossiers reached the council only {got} working days before its meeting (at least {need} needed).",
+                    working_days=got,
+                )
+            )
     quorum = cat.rules.quorum.value
     names = {m["name"] for m in members}
     for m in rnd.meetings:
@@ -267,20 +318,27 @@ def _council_findings(rnd: Round, cat: Catalog, unit: str) -> list[Finding]:
         present = set(m["present"]) & names
         need_n = math.ceil(len(names) * quorum)
         if len(present) < need_n:
-            out.append(_f(
-                "quorum_not_met", "council",
-                f"Phiên họp ngày {m['date']} chỉ có {len(present)}/{len(names)} thành viên (cần {need_n}).",
-                f"The meeting of {m['date']} had {len(present)}/{len(names)} members ({need_n} needed).",
-                present=len(present), members=len(names),
-            ))
+            out.append(
+                _f(
+                    "quorum_not_met",
+                    "council",
+                    f"Phiên họp ngày {m['date']} chỉ có {len(present)}/{len(names)} thành viên (cần {need_n}).",
+                    f"The meeting of {m['date']} had {len(present)}/{len(names)} members ({need_n} needed).",
+                    present=len(present),
+                    members=len(names),
+                )
+            )
         opinions = {o["member"] for o in m["written_opinions"]}
         for absent in sorted(names - present - opinions):
-            out.append(_f(
-                "absent_without_opinion", "council",
-                f"Thành viên {absent} vắng mặt mà không gửi ý kiến bằng văn bản.",
-                f"Member {absent} was absent and sent no written opinion.",
-                member=absent,
-            ))
+            out.append(
+                _f(
+                    "absent_without_opinion",
+                    "council",
+                    f"Thành viên {absent} vắng mặt mà không gửi ý kiến bằng văn bản.",
+                    f"Member {absent} was absent and sent no written opinion.",
+                    member=absent,
+                )
+            )
     return out
 
 
@@ -294,37 +352,56 @@ def _decision_findings(ev: Evaluation, rnd: Round, cat: Catalog) -> list[Finding
     if ev.appraised is not None and unit in dec["meeting"]:
         a = assess(cat, ev.appraised, ev.disqualified)
         if not a.meets:
-            out.append(_f(
-                "recognised_below_standard", "conditions",
-                f"Đơn vị được công nhận dù điểm thẩm định không đạt điều kiện (tổng {a.total}).",
-                f"The unit was recognised although its appraised score does not meet the conditions (total {a.total}).",
-                dec_hash, total=str(a.total), failing=list(a.failing_criteria), disqualified=ev.disqualified,
-            ))
-    if unit in rnd.circulated_units and unit not in dec["meeting"] and unit not in dec["not_meeting"]:
-        out.append(_f(
-            "unit_missing_from_decision", "decision",
-            "Đơn vị đã gửi hồ sơ nhưng không có tên trong danh sách đạt hoặc không đạt.",
-            "The unit submitted a dossier but is on neither list of the decision.",
-            dec_hash,
-        ))
+            out.append(
+                _f(
+                    "recognised_below_standard",
+                    "conditions",
+                    f"Đơn vị được công nhận dù điểm thẩm định không đạt điều kiện (tổng {a.total}).",
+                    f"The unit was recognised although its appraised score does not meet the conditions (total {a.total}).",
+                    dec_hash,
+                    total=str(a.total),
+                    failing=list(a.failing_criteria),
+                    disqualified=ev.disqualified,
+                )
+            )
+    if (
+        unit in rnd.circulated_units
+        and unit not in dec["meeting"]
+        and unit not in dec["not_meeting"]
+    ):
+        out.append(
+            _f(
+                "unit_missing_from_decision",
+                "decision",
+                "Đơn vị đã gửi hồ sơ nhưng không có tên trong danh sách đạt hoặc không đạt.",
+                "The unit submitted a dossier but is on neither list of the decision.",
+                dec_hash,
+            )
+        )
     deadline = cat.rules.decision_deadline.value.in_year(ev.year + 1)
     if _d(dec["time"]) >= deadline:
-        out.append(_f(
-            "decision_late", "decision",
-            f"Quyết định công nhận ký ngày {_fmt(_d(dec['time']))}, không trước hạn {_fmt(deadline)}.",
-            f"The recognition decision was signed on {_fmt(_d(dec['time']))}, not before {_fmt(deadline)}.",
-            dec_hash,
-        ))
+        out.append(
+            _f(
+                "decision_late",
+                "decision",
+                f"Quyết định công nhận ký ngày {_fmt(_d(dec['time']))}, không trước hạn {_fmt(deadline)}.",
+                f"The recognition decision was signed on {_fmt(_d(dec['time']))}, not before {_fmt(deadline)}.",
+                dec_hash,
+            )
+        )
     pubs = [p for p in rnd.publications if unit in p["units"]]
     if pubs:
         n = cat.rules.publication_working_days.value
         due = add_working_days(_d(dec["time"]), n)
         first = min(_d(p["time"]) for p in pubs)
         if first > due:
-            out.append(_f(
-                "publication_late", "publication",
-                f"Kết quả công bố ngày {_fmt(first)}, quá {n} ngày làm việc kể từ ngày ký ({_fmt(due)}).",
-                f"The result was published on {_fmt(first)}, more than {n} working days after signing ({_fmt(due)}).",
-                dec_hash,
-            ))
+            out.append(
+                _f(
+                    "publication_late",
+                    "publication",
+                    f"Kết quả công bố ngày {_fmt(first)}, quá {n} ngày làm việc kể từ ngày ký ({_fmt(due)}).",
+                    f"The result was published on {_fmt(first)}, more than {n} working days after signing ({_fmt(due)}).",
+                    dec_hash,
+                )
+            )
     return out

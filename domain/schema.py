@@ -67,7 +67,9 @@ BOOL: Check = lambda v: isinstance(v, bool)  # noqa: E731
 DATE = _is_date
 POINTS = _is_decimal
 ANY_OBJECT: Check = lambda v: isinstance(v, dict)  # noqa: E731
-URI: Check = lambda v: isinstance(v, str) and 0 < len(v) <= 2000 and "://" in v  # noqa: E731
+URI: Check = lambda v: (  # noqa: E731
+    isinstance(v, str) and 0 < len(v) <= 2000 and v.startswith(("https://", "http://"))
+)
 
 
 def one_of(*values: str) -> Check:
@@ -117,7 +119,9 @@ SPECS: dict[str, EventSpec] = {
             {"registrar"},
             {"origin": TEXT, "name": TEXT, "trust_root": _list_of(ANY_OBJECT, 8, 1)},
         ),
-        _spec("UnitsRegistered", "registry", {"registrar"}, {"units": _list_of(ANY_OBJECT, 20000, 1)}),
+        _spec(
+            "UnitsRegistered", "registry", {"registrar"}, {"units": _list_of(ANY_OBJECT, 20000, 1)}
+        ),
         _spec("OfficialEnrolled", "registry", {"registrar"}, {"official": ANY_OBJECT}),
         _spec(
             "KeyRevoked",
@@ -125,7 +129,12 @@ SPECS: dict[str, EventSpec] = {
             {"registrar"},
             {"key_id": SHA256, "effective": TEXT, "reason": TEXT},
         ),
-        _spec("CatalogPublished", "registry", {"registrar", "catalog_authority"}, {"catalog": ANY_OBJECT}),
+        _spec(
+            "CatalogPublished",
+            "registry",
+            {"registrar", "catalog_authority"},
+            {"catalog": ANY_OBJECT},
+        ),
         # evaluation (one unit, one year): the commune stage
         _spec("EvaluationOpened", "evaluation", {"commune_chairman"}, {"catalog_id": TEXT}),
         _spec(
@@ -138,7 +147,12 @@ SPECS: dict[str, EventSpec] = {
             "SelfScoreRecorded",
             "evaluation",
             COMMUNE_ROLES,
-            {"indicator": TEXT, "input": ANY_OBJECT, "points": POINTS, "evidence": _list_of(EVIDENCE, 50)},
+            {
+                "indicator": TEXT,
+                "input": ANY_OBJECT,
+                "points": POINTS,
+                "evidence": _list_of(EVIDENCE, 50),
+            },
             {"note": LONG_TEXT},
         ),
         _spec(
@@ -301,7 +315,10 @@ def check_data(spec: EventSpec, data: Mapping[str, Any]) -> None:
             missing=sorted(missing),
             unexpected=sorted(extra),
         )
-    for name, check in [*spec.data.items(), *((k, spec.optional[k]) for k in keys & set(spec.optional))]:
+    for name, check in [
+        *spec.data.items(),
+        *((k, spec.optional[k]) for k in keys & set(spec.optional)),
+    ]:
         if not check(data[name]):
             raise BadEvent(
                 f"{spec.name}: field {name!r} has a wrong type or value",

@@ -60,7 +60,9 @@ class Signer:
 
 
 def signer_from_private(private: Any) -> Signer:
-    if not isinstance(private, ed25519.Ed25519PrivateKey | ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey):
+    if not isinstance(
+        private, ed25519.Ed25519PrivateKey | ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
+    ):
         raise InvalidInput("unsupported private key type", "loại khoá bí mật không được hỗ trợ")
     return Signer(private, public_key_from_crypto(private.public_key()))
 

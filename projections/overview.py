@@ -91,7 +91,9 @@ def counts(rows: list[dict[str, Any]]) -> dict[str, int]:
         "total": len(rows),
         "meeting": sum(r["stage"] in MEETING for r in rows),
         "not_meeting": sum(r["stage"] in NOT_MEETING for r in rows),
-        "pending": sum(r["stage"] is not None and r["stage"] not in MEETING | NOT_MEETING for r in rows),
+        "pending": sum(
+            r["stage"] is not None and r["stage"] not in MEETING | NOT_MEETING for r in rows
+        ),
         "no_evaluation": sum(r["stage"] is None for r in rows),
     }
 

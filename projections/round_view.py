@@ -50,7 +50,9 @@ def decision_view(rnd: Round | None, unit: str, reg: Registry | None) -> dict[st
     if rnd is None or rnd.decision is None:
         return None
     d = rnd.decision
-    listed = "meeting" if unit in d["meeting"] else "not_meeting" if unit in d["not_meeting"] else None
+    listed = (
+        "meeting" if unit in d["meeting"] else "not_meeting" if unit in d["not_meeting"] else None
+    )
     return {
         "decision_no": d["decision_no"],
         "signed": instant(d["time"]),
@@ -63,4 +65,6 @@ def decision_view(rnd: Round | None, unit: str, reg: Registry | None) -> dict[st
 def publications_view(rnd: Round | None, unit: str) -> list[dict[str, Any]]:
     if rnd is None:
         return []
-    return [{"url": p["url"], "at": instant(p["time"])} for p in rnd.publications if unit in p["units"]]
+    return [
+        {"url": p["url"], "at": instant(p["time"])} for p in rnd.publications if unit in p["units"]
+    ]

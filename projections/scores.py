@@ -49,7 +49,8 @@ def _criterion(c: Criterion, ev: Evaluation, cat: Catalog) -> dict[str, Any]:
         "name_vi": c.name_vi,
         "name_en": c.name_en,
         "max": points(c.max_points.value),
-        "provisional": c.max_points.provisional or any(i.max_points.provisional for i in c.indicators),
+        "provisional": c.max_points.provisional
+        or any(i.max_points.provisional for i in c.indicators),
         "min": points(minimum),
         "self": points(self_sum) if any(i in ev.self_scores for i in ids) else None,
         "appraised": points(appr_sum),
@@ -93,7 +94,5 @@ def eligibility(ev: Evaluation, cat: Catalog) -> dict[str, Any]:
     return {
         "basis": basis,
         "meets": a.meets,
-        "reasons": [
-            {"code": r.code, "vi": r.vi, "en": r.en, "cite": r.cite} for r in a.reasons
-        ],
+        "reasons": [{"code": r.code, "vi": r.vi, "en": r.en, "cite": r.cite} for r in a.reasons],
     }

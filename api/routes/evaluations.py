@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
 
@@ -12,12 +12,14 @@ from projections.status import evaluation_status
 
 router = APIRouter(prefix="/v1/evaluations", tags=["evaluations"])
 
-UnitCode = Path(pattern=r"^\d{5}$", description="Mã đơn vị hành chính cấp xã (5 chữ số)")
-Year = Path(ge=2000, le=2100)
+UnitCode = Annotated[
+    str, Path(pattern=r"^\d{5}$", description="Mã đơn vị hành chính cấp xã (5 chữ số)")
+]
+Year = Annotated[int, Path(ge=2000, le=2100, description="Năm đánh giá")]
 
 
 @router.get("/{unit_code}/{year}", summary="Tình trạng hồ sơ đánh giá của một xã trong một năm")
-def get_evaluation(ledger: LedgerDep, unit_code: str = UnitCode, year: int = Year) -> dict[str, Any]:
+def get_evaluation(ledger: LedgerDep, unit_code: UnitCode, year: Year) -> dict[str, Any]:
     status = evaluation_status(ledger, unit_code, year)
     if status is None:
         raise not_found(

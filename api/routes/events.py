@@ -69,7 +69,9 @@ def receipt_doc(r: Receipt) -> dict[str, Any]:
         422: {"description": "Invalid event"},
     },
 )
-async def submit_event(request: Request, batcher: BatcherDep, settings: SettingsDep) -> JSONResponse:
+async def submit_event(
+    request: Request, batcher: BatcherDep, settings: SettingsDep
+) -> JSONResponse:
     _check_media_type(request)
     body = await read_body(request, settings.max_body_bytes)
     outcome = await batcher.submit(body)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
 
@@ -13,7 +13,7 @@ router = APIRouter(prefix="/v1/provinces", tags=["provinces"])
 
 
 @router.get("/{year}", summary="Kết quả toàn tỉnh trong một năm")
-def get_province(ledger: LedgerDep, year: int = Path(ge=2000, le=2100)) -> dict[str, Any]:
+def get_province(ledger: LedgerDep, year: Annotated[int, Path(ge=2000, le=2100)]) -> dict[str, Any]:
     reg = ledger.registry()
     rows = province_overview(ledger, year)
     province = reg.units.get(reg.unit) if reg is not None else None

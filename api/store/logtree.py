@@ -84,12 +84,19 @@ class LogTree:
         executemany(self._q("INSERT INTO log_leaves VALUES (?, ?, ?, ?)"), leaves)
         executemany(self._q("INSERT INTO log_nodes VALUES (?, ?, ?)"), nodes)
         if size == 0:
-            execute(self._q("INSERT INTO log_head VALUES (1, ?, ?)"), (builder.size, builder.root()))
+            execute(
+                self._q("INSERT INTO log_head VALUES (1, ?, ?)"), (builder.size, builder.root())
+            )
         else:
-            execute(self._q("UPDATE log_head SET size = ?, root = ? WHERE id = 1"), (builder.size, builder.root()))
+            execute(
+                self._q("UPDATE log_head SET size = ?, root = ? WHERE id = 1"),
+                (builder.size, builder.root()),
+            )
         self.builder = builder
 
-    def _reload(self, fetchall: Callable[[str, Sequence[Any]], list[Any]], size: int) -> TreeBuilder:
+    def _reload(
+        self, fetchall: Callable[[str, Sequence[Any]], list[Any]], size: int
+    ) -> TreeBuilder:
         ids = subtree_nodes(0, size)
         hashes = read_nodes(fetchall, self.ph, ids)
         return TreeBuilder(size, [hashes[i] for i in ids])

@@ -13,8 +13,8 @@ from typing import Any
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg import Cursor
-from psycopg.sql import SQL
 from psycopg.rows import DictRow
+from psycopg.sql import SQL
 
 from api.store.logtree import LogTree, create_statements, read_nodes
 from verify.merkle import NodeId
@@ -66,7 +66,8 @@ class LogPostgresRecorder(PostgresApplicationRecorder):
 
     def log_leaves(self, start: int, stop: int) -> list[bytes]:
         rows = self._all(
-            "SELECT envelope FROM log_leaves WHERE idx >= %s AND idx < %s ORDER BY idx", (start, stop)
+            "SELECT envelope FROM log_leaves WHERE idx >= %s AND idx < %s ORDER BY idx",
+            (start, stop),
         )
         return [bytes(r[0]) for r in rows]
 

@@ -20,7 +20,9 @@ def run(*cmd: str) -> subprocess.CompletedProcess[str]:
         if found is None:
             pytest.fail(f"{cmd[0]} is not installed: pip install -e '.[test]'")
         exe = Path(found)
-    return subprocess.run([str(exe), *cmd[1:]], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [str(exe), *cmd[1:]], cwd=ROOT, capture_output=True, text=True, timeout=600
+    )
 
 
 def test_ruff_finds_nothing() -> None:
