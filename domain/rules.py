@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import Any, Protocol
 
 from domain.calendar import add_working_days, local_date, working_days_between
-from domain.catalog import Catalog
+from domain.catalog import Catalog, dec_str
 from domain.evaluation import Evaluation
 from domain.round import Round
 from domain.scoring import assess
@@ -356,10 +356,10 @@ def _decision_findings(ev: Evaluation, rnd: Round, cat: Catalog) -> list[Finding
                 _f(
                     "recognised_below_standard",
                     "conditions",
-                    f"Đơn vị được công nhận dù điểm thẩm định không đạt điều kiện (tổng {a.total}).",
-                    f"The unit was recognised although its appraised score does not meet the conditions (total {a.total}).",
+                    f"Đơn vị được công nhận dù điểm thẩm định không đạt điều kiện (tổng {dec_str(a.total)}).",
+                    f"The unit was recognised although its appraised score does not meet the conditions (total {dec_str(a.total)}).",
                     dec_hash,
-                    total=str(a.total),
+                    total=dec_str(a.total),
                     failing=list(a.failing_criteria),
                     disqualified=ev.disqualified,
                 )

@@ -242,7 +242,7 @@ TC3_AT_HALF = {"TC3.2": D("3.25"), "TC3.3": D(0)}  # TC3 = 10 / 20
 def test_recognising_a_unit_appraised_at_79_75_points_is_flagged_below_standard(world: Any) -> None:
     assert "recognised_below_standard" in whole_year(world, scores={A: SCORES_79_75})
     f = next(f for f in world.ledger.findings_for(A, Y) if f.code == "recognised_below_standard")
-    assert f.details["total"] == "79.75" and f.details["failing"] == []
+    assert D(f.details["total"]) == D("79.75") and f.details["failing"] == []
 
 
 def test_recognising_a_unit_appraised_at_80_points_is_lawful(world: Any) -> None:
@@ -269,7 +269,7 @@ def test_recognising_a_disqualified_unit_is_flagged_below_standard(world: Any) -
     _disqualify(world)
     world.round_stage(Y, [A])
     f = next(f for f in world.ledger.findings_for(A, Y) if f.code == "recognised_below_standard")
-    assert f.details["disqualified"] is True and f.details["total"] == "100"
+    assert f.details["disqualified"] is True and D(f.details["total"]) == 100
 
 
 def test_listing_a_disqualified_unit_as_not_meeting_is_lawful(world: Any) -> None:
