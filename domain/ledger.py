@@ -19,7 +19,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from domain.authority import Authority, authority_of
 from domain.catalog import Catalog
 from domain.chain import Chain, chain_id, envelope_hash
-from domain.errors import BadEvent, Duplicate, NotAllowed, OutOfOrder, Refused, UnknownKey
+from domain.errors import BadEvent, Duplicate, NotAllowed, OutOfOrder, UnknownKey
 from domain.evaluation import Evaluation
 from domain.officials import KeyRecord, Role, scope_covers
 from domain.payload import Payload, parse_payload
@@ -29,7 +29,7 @@ from domain.rules import Finding, evaluation_findings
 from domain.schema import EventSpec, check_data, spec_for
 from verify.dsse import Envelope, parse_envelope, verify_signatures
 from verify.errors import LocalizedError
-from verify.keys import PublicKey
+from verify.keys import PublicKey, load_public_key
 
 MAX_CLOCK_SKEW = timedelta(minutes=5)
 
@@ -251,8 +251,6 @@ class Ledger(Application[UUID]):
             )
         roots = {}
         for k in p.data["trust_root"]:
-            from verify.keys import load_public_key
-
             pk = load_public_key(k["alg"], k["spki"])
             roots[pk.key_id] = pk
         if self.trust_root and set(roots) != set(self.trust_root):
@@ -462,9 +460,6 @@ class Ledger(Application[UUID]):
         rnd = self._get(Round, chain_id("round", auth.round_unit, ev.year), batch)
         return evaluation_findings(ev, rnd, cat, reg)
 
-
-def refusal_types() -> tuple[type[Exception], ...]:
-    return (Refused, LocalizedError)
 
 
 def payload_of(data: bytes) -> Payload:

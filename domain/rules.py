@@ -66,7 +66,7 @@ def _f(code: str, rule: str, vi: str, en: str, *events: str, **details: Any) -> 
     return Finding(code, rule, CITES[rule], vi, en, tuple(e for e in events if e), details)
 
 
-def _hash_of(chain: Evaluation | Round, type_: str, pred: Any = None) -> str:
+def _hash_of(chain: Evaluation | Round, type_: str) -> str:
     for entry in reversed(chain.timeline):
         if entry["type"] == type_:
             return str(entry["hash"])
