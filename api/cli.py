@@ -24,12 +24,12 @@ from typing import Any
 
 from api.config import Settings, make_ledger
 from domain.chain import chain_id
-from domain.errors import DomainError
 from domain.ledger import Ledger
-from domain.payload import format_time, parse_time
-from domain.schema import spec_for
 from domain.signing import Signer, generate, load_signer, sign_event
 from verify.errors import LocalizedError
+from verify.process.payload import format_time, parse_time
+from verify.process.schema import spec_for
+from verify.refusals import DomainError
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -96,7 +96,7 @@ def _head(ledger: Ledger, type_: str, unit: str, year: int | None) -> str | None
 
 def cmd_init(args: argparse.Namespace) -> int:
     from api.demo import unit_docs
-    from domain.catalog import builtin_catalogs, catalog_to_doc
+    from domain.genesis import genesis
     from domain.writer import ChainWriter
 
     root = _signer(args.key)
@@ -104,21 +104,10 @@ def cmd_init(args: argparse.Namespace) -> int:
     s = _settings(args)
     w = ChainWriter()
     now = datetime.now(UTC)
-    envs = [
-        w.sign(
-            [root],
-            "LedgerInitialised",
-            s.scope,
-            None,
-            now,
-            {"origin": s.origin, "name": args.name, "trust_root": [root.key_doc()]},
-        ),
-        w.sign([root], "UnitsRegistered", s.scope, None, now, {"units": unit_docs(s.scope)}),
-    ]
-    envs += [
-        w.sign([root], "CatalogPublished", s.scope, None, now, {"catalog": catalog_to_doc(c)})
-        for c in builtin_catalogs()
-    ]
+    events = genesis(
+        origin=s.origin, name=args.name, trust_root=[root.key_doc()], units=unit_docs(s.scope)
+    )
+    envs = [w.sign([root], type_, s.scope, None, now, data) for type_, data in events]
     print(json.dumps(_submit_local(ledger, envs), ensure_ascii=False, indent=2))
     return 0
 

@@ -19,11 +19,13 @@ from typing import Any
 
 from api import unitdata
 from domain.calendar import VN_TZ, add_working_days
-from domain.catalog import Catalog, Indicator, builtin_catalogs, catalog_to_doc
+from domain.catalog import builtin_catalogs
+from domain.genesis import genesis
 from domain.ledger import Ledger
-from domain.scoring import suggested_points
 from domain.signing import Signer, generate
 from domain.writer import ChainWriter
+from verify.law.catalog import Catalog, Indicator
+from verify.law.scoring import suggested_points
 
 STEP = Decimal("0.25")
 
@@ -202,18 +204,15 @@ class DemoBuilder:
             keep = {c.district_code for c in communes[:limit]}
             districts = [d for d in districts if d.code in keep]
             communes = communes[:limit]
-        self.emit(
-            [root],
-            "LedgerInitialised",
-            p,
-            None,
-            start,
-            {"origin": f"minhbach.example/{p}", "name": prov.name, "trust_root": [root.key_doc()]},
-        )
         docs = [unit_doc(u) for u in (prov, *districts, *communes, *current)]
-        self.emit([root], "UnitsRegistered", p, None, start, {"units": docs})
-        for cat in self.catalogs.values():
-            self.emit([root], "CatalogPublished", p, None, start, {"catalog": catalog_to_doc(cat)})
+        for type_, data in genesis(
+            origin=f"minhbach.example/{p}",
+            name=prov.name,
+            trust_root=[root.key_doc()],
+            units=docs,
+            catalogs=self.catalogs.values(),
+        ):
+            self.emit([root], type_, p, None, start, data)
         enrol: list[Official] = []
         for d in districts:
             enrol.append(
@@ -269,7 +268,7 @@ class DemoBuilder:
             inp = {"kind": "checklist", "checked": items}
         else:
             inp = {"kind": "number", "value": str(self.rng.randint(1, 12))}
-        from domain.scoring import parse_input
+        from verify.law.scoring import parse_input
 
         pts = suggested_points(ind, parse_input(inp))
         if pts is None:
@@ -597,7 +596,7 @@ def build_demo(
                 v = variants[c.code]
                 s = b.commune_year(c, year, cat, v)
                 scores[c.code] = s
-                from domain.scoring import assess
+                from verify.law.scoring import assess
 
                 a = assess(cat, s, v.disqualified)
                 meets[c.code] = a.total if a.meets else None

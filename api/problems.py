@@ -1,6 +1,6 @@
 """RFC 9457 problem details: the one table from error classes to HTTP answers.
 
-Every refusal is a ``LocalizedError`` (``verify.errors`` or ``domain.errors``) with a stable
+Every refusal is a ``LocalizedError`` (``verify.errors`` or ``verify.refusals``) with a stable
 English ``code``, a message in Vietnamese and English, and its evidence. The answer is
 ``application/problem+json`` with the RFC 9457 members ``type``, ``title``, ``status``,
 ``detail`` and ``instance`` (§3.1) plus the extension members ``code``, ``message_vi``,
@@ -34,8 +34,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from domain import errors as d
 from verify import errors as v
+from verify import refusals as d
 from verify.errors import LocalizedError
 
 MEDIA_TYPE = "application/problem+json"

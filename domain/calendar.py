@@ -1,81 +1,72 @@
-"""Lịch pháp lý (legal calendar): Vietnam's dates, working days and public holidays.
+"""Vietnam's public holidays from the ``holidays`` package, as a publishable calendar.
 
-Legal deadlines ("trước ngày 10/01", "trong 03 ngày làm việc") are counted in Vietnam's
-calendar (Asia/Ho_Chi_Minh), whatever the timezone of the timestamp. A working day (ngày
-làm việc) is Monday to Friday and not a public holiday (ngày nghỉ lễ, Tết).
+``country_holidays("VN")`` gives New Year, Tết Nguyên Đán (Lunar New Year, including the
+extra days off the Government announces each year, e.g. 20–26/01/2023 and 08–14/02/2024),
+Giỗ Tổ Hùng Vương (Hùng Kings, 10/3 lunar), 30/4, 1/5 and Quốc khánh (2/9), with observed
+(nghỉ bù) days. The ledger publishes the result as a signed ``CalendarPublished`` event;
+from then on only the signed copy counts (``verify.law.calendar``), so a missing day off is
+corrected by publishing a new version, not by upgrading a package.
 
-Holidays come from the ``holidays`` package (pure data, no I/O): ``country_holidays("VN")``
-gives New Year, Tết Nguyên Đán (Lunar New Year, including the extra days off the
-Government announces each year, e.g. 20–26/01/2023 and 08–14/02/2024), Giỗ Tổ Hùng Vương
-(Hùng Kings, 10/3 lunar), 30/4, 1/5 and Quốc khánh (2/9), with observed (nghỉ bù) days.
+Limitations of the package: swapped working Saturdays (ngày làm bù, e.g. Saturday
+04/05/2024 worked in exchange for Monday 29/04/2024) are not in it; they can be listed in
+the published calendar's ``working_weekend_days``.
 
-Limitations:
-- Swapped working Saturdays (ngày làm bù, e.g. Saturday 04/05/2024 worked in exchange for
-  Monday 29/04/2024) are not in the package: such a Saturday counts as a day off here.
-- Days off the Government decides later than the installed package version are missing;
-  the package version is part of the calendar and must be pinned with the deployment.
+The module-level helpers (``is_working_day`` …) use the package calendar for the years
+2015–2035; they are for building demo data and tests, never for judging a signed history.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from collections.abc import Iterable
+from datetime import date
 from functools import cache
-from zoneinfo import ZoneInfo
+from importlib.metadata import version
 
 import holidays
 
-from domain.errors import InvalidInput
+from verify.law.calendar import VN_TZ, Calendar, calendar_to_doc, local_date
 
-VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+__all__ = ["VN_TZ", "local_date"]  # re-exported for callers of this module
 
 
-def local_date(t: datetime) -> date:
-    """The calendar date in Vietnam at instant ``t`` (which must carry a timezone)."""
-    if t.tzinfo is None or t.utcoffset() is None:
-        raise InvalidInput(
-            "a timestamp without a timezone has no legal date",
-            "thời điểm không có múi giờ thì không xác định được ngày theo lịch Việt Nam",
-            value=t.isoformat(),
-        )
-    return t.astimezone(VN_TZ).date()
+def vn_calendar(years: Iterable[int], calendar_version: int = 1) -> Calendar:
+    """Vietnamese public holidays of ``years`` from the installed ``holidays`` package."""
+    ys = tuple(sorted(set(years)))
+    found = holidays.country_holidays("VN", years=ys)
+    names = {d: str(n) for d, n in sorted(found.items())}
+    return Calendar(
+        version=calendar_version,
+        status="provisional",
+        source=f"python-holidays {version('holidays')}, country VN (ngày làm bù chưa có)",
+        years=ys,
+        holidays=frozenset(names),
+        names=names,
+    )
+
+
+def calendar_doc(years: Iterable[int], calendar_version: int = 1) -> dict[str, object]:
+    return calendar_to_doc(vn_calendar(years, calendar_version))
 
 
 @cache
-def holidays_in(year: int) -> frozenset[date]:
-    """Vietnamese public holidays of ``year`` (cached per year)."""
-    return frozenset(holidays.country_holidays("VN", years=year).keys())
-
-
-def holiday_name(d: date) -> str | None:
-    """The holiday's (English) name in the ``holidays`` package, or None."""
-    name = holidays.country_holidays("VN", years=d.year).get(d)
-    return None if name is None else str(name)
+def default_calendar() -> Calendar:
+    return vn_calendar(range(2015, 2036))
 
 
 def is_working_day(d: date) -> bool:
-    return d.weekday() < 5 and d not in holidays_in(d.year)
+    return default_calendar().is_working_day(d)
 
 
 def add_working_days(d: date, n: int) -> date:
-    """The n-th working day after ``d`` (before it if n < 0); ``d`` itself when n == 0."""
-    step = timedelta(days=1 if n >= 0 else -1)
-    remaining = abs(n)
-    while remaining:
-        d += step
-        if is_working_day(d):
-            remaining -= 1
-    return d
+    return default_calendar().add_working_days(d, n)
 
 
 def working_days_between(start: date, end: date) -> int:
-    """Working days strictly after ``start`` up to and including ``end``.
+    return default_calendar().working_days_between(start, end)
 
-    So a paper requested on ``start`` and supplied on ``end`` is in time for a
-    "within 3 working days" rule when the result is ≤ 3. Negative if ``end`` < ``start``.
-    """
-    if end < start:
-        return -working_days_between(end, start)
-    return sum(1 for k in range(1, (end - start).days + 1) if is_working_day(start + timedelta(k)))
+
+def holiday_name(d: date) -> str | None:
+    return default_calendar().holiday_name(d)
 
 
 def calendar_days_between(start: date, end: date) -> int:

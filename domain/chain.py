@@ -1,68 +1,54 @@
-"""A chain: an aggregate whose every event is one signed envelope.
+"""A chain as an ``eventsourcing`` aggregate: every stored event is one signed envelope.
 
-Each stored event holds the exact canonical envelope text; the aggregate's ``head`` is
-the SHA-256 of the last envelope, which the next envelope must name as ``prev``
-(a per-chain hash chain). Commands check and refuse; the ``@event`` methods only apply,
-so replaying history never re-judges it.
+Each stored event holds the exact canonical envelope text. The pure state and its checks
+are in ``verify.process`` (mixed in by ``Registry``, ``Evaluation`` and ``Round``); the
+``@event`` methods here only apply, so replaying history never re-judges it.
 """
 
 from __future__ import annotations
 
-import hashlib
-from typing import Any
-from uuid import NAMESPACE_URL, UUID, uuid5
+import threading
+from typing import Any, ClassVar
 
 from eventsourcing.domain import Aggregate
 
-from domain.errors import BrokenChain
-from domain.payload import Payload, parse_payload
-from verify.dsse import Envelope, parse_envelope
+from verify.dsse import parse_envelope
+from verify.process.chain import chain_id, envelope_hash
+from verify.process.payload import Payload, parse_payload
 
-_NS = uuid5(NAMESPACE_URL, "https://minhbach.example/ledger")
+__all__ = ["Chain", "chain_id", "envelope_hash", "open_envelope"]
 
-
-def chain_id(kind: str, unit: str, year: int | None) -> UUID:
-    return uuid5(_NS, f"{kind}:{unit}:{year if year is not None else '-'}")
+_judged = threading.local()  # the envelope just judged, so applying it does not parse it again
 
 
-def envelope_hash(envelope: str) -> str:
-    return hashlib.sha256(envelope.encode("ascii")).hexdigest()
-
-
-def open_envelope(envelope: str) -> tuple[Envelope, Payload]:
+def open_envelope(envelope: str) -> tuple[str, Payload]:
+    """The envelope's hash and payload (the one just judged is not parsed again)."""
+    last = getattr(_judged, "last", None)
+    if last is not None and last[0] is envelope:
+        return last[1], last[2]
     env = parse_envelope(envelope.encode("ascii"))
-    return env, parse_payload(env.payload)
+    return envelope_hash(envelope), parse_payload(env.payload)
+
+
+def remember(envelope: str, digest: str, payload: Payload) -> None:
+    _judged.last = (envelope, digest, payload)
 
 
 class Chain(Aggregate):
-    """Base of Registry, Evaluation and Round."""
+    """Base of the aggregates; ``EVENTS`` maps each event type to its ``@event`` method."""
 
-    kind = "chain"
+    EVENTS: ClassVar[dict[str, str]] = {}
 
-    def _take(self, envelope: str) -> Payload:
-        """Apply the chain header of an envelope; return its payload."""
-        _, payload = open_envelope(envelope)
-        if not hasattr(self, "timeline"):
-            self.timeline: list[dict[str, Any]] = []
-            self.length = 0
-        digest = envelope_hash(envelope)
-        self.timeline.append(
-            {
-                "type": payload.type,
-                "hash": digest,
-                "time": payload.time,
-                "signers": list(payload.signers),
-            }
-        )
-        self.head: str | None = digest
-        self.length += 1
-        return payload
+    def commit(self, envelope: str, digest: str, payload: Payload) -> None:
+        """Record an envelope the judge accepted, as a new stored event of this aggregate."""
+        remember(envelope, digest, payload)
+        getattr(self, self.EVENTS[payload.type])(envelope=envelope)
 
-    def check_prev(self, payload: Payload) -> None:
-        if payload.prev != self.head:
-            raise BrokenChain(
-                "the envelope does not follow the last event of its chain",
-                "phong bì không nối tiếp sự kiện cuối cùng của chuỗi hồ sơ",
-                expected=self.head,
-                actual=payload.prev,
-            )
+    def _applied(self, envelope: str) -> None:
+        digest, p = open_envelope(envelope)
+        self.apply(digest, p)  # type: ignore[attr-defined]
+
+    @staticmethod
+    def id_for(kind: str, envelope: str) -> Any:
+        _, p = open_envelope(envelope)
+        return chain_id(kind, p.unit, None if kind == "registry" else p.year)

@@ -14,10 +14,10 @@ from typing import Any
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 
-from domain.errors import InvalidInput
 from domain.payload import build_payload
 from verify.dsse import PAYLOAD_TYPE, Signature, encode_envelope, pae
 from verify.keys import PublicKey, public_key_from_crypto, spki_b64
+from verify.refusals import InvalidInput
 
 PrivateKey = ed25519.Ed25519PrivateKey | ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
 

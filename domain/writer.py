@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from domain.schema import spec_for
 from domain.signing import Signer, sign_event
+from verify.process.schema import spec_for
 
 
 class ChainWriter:

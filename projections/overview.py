@@ -7,10 +7,10 @@ from decimal import Decimal
 from typing import Any
 
 from domain.ledger import Ledger
-from domain.officials import Unit
 from projections.format import points
 from projections.scores import assessment_of, self_points
 from projections.status import context, stage_of
+from verify.process.officials import Unit
 
 MEETING = {"recognised"}
 NOT_MEETING = {"not_recognised", "revoked"}

@@ -10,10 +10,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from domain.catalog import Catalog, Criterion, Indicator
 from domain.evaluation import Evaluation
-from domain.scoring import Assessment, assess
 from projections.format import points
+from verify.law.catalog import Catalog, Criterion, Indicator
+from verify.law.scoring import Assessment, assess
 
 
 def self_points(ev: Evaluation) -> dict[str, Decimal]:

@@ -15,14 +15,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from domain.authority import authority_of
-from domain.catalog import Catalog
-from domain.errors import NotAllowed
 from domain.evaluation import Evaluation
 from domain.ledger import Ledger
 from domain.registry import Registry
 from domain.round import Round
-from domain.rules import evaluation_findings
 from projections.commune import (
     comments,
     commune_meeting,
@@ -35,6 +31,10 @@ from projections.commune import (
 from projections.format import instant, signer, vn_date
 from projections.round_view import council_view, decision_view, publications_view
 from projections.scores import eligibility, score_table, totals
+from verify.law.catalog import Catalog
+from verify.law.rules import evaluation_findings
+from verify.process.authority import authority_of
+from verify.refusals import NotAllowed
 
 STAGES = (
     "opened",

@@ -46,12 +46,12 @@ from api import unitdata
 from api.config import storage_env
 from api.demo import DemoBuilder, Official, Variant, at, sha
 from domain.calendar import add_working_days, is_working_day
-from domain.catalog import Catalog, Indicator
 from domain.ledger import Ledger, Receipt
-from domain.schema import spec_for
-from domain.scoring import assess, parse_input, suggested_points
 from domain.signing import Signer, sign_event
 from verify.errors import LocalizedError
+from verify.law.catalog import Catalog, Indicator
+from verify.law.scoring import assess, parse_input, suggested_points
+from verify.process.schema import spec_for
 
 PG_URL = os.environ.get(
     "MINHBACH_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"

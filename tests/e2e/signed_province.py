@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from domain.catalog import builtin_catalogs, catalog_to_doc
+from domain.catalog import builtin_catalogs
 from domain.signing import Signer, sign_event
+from verify.law.correction import catalog_to_doc
 
 PROVINCE, DISTRICT, COMMUNE, YEAR = "96", "964", "32002", 2023
 COMMUNE_NAME = "Xã Tân Thành"

@@ -19,7 +19,11 @@ from api.config import storage_env
 from api.demo import DemoResult, build_demo
 from domain.chain import envelope_hash
 from domain.ledger import Ledger
+from verify.dsse import parse_envelope
+from verify.law.rules import evaluation_findings
 from verify.merkle import leaf_hash, root_of
+from verify.process.replay import Replay
+from verify.refusals import BrokenChain
 
 YEAR = 2023
 COMMUNES = ["31999", "32002", "32005", "32008", "32014", "32017", "32020", "32022"]
@@ -139,3 +143,39 @@ def test_receipts_carry_the_leaf_index_and_hashes_of_their_envelope(demo: Demo) 
         r = outcome.receipt
         assert r is not None and outcome.error is None
         assert (r.index, r.leaf_hash, r.envelope_hash) == (i, leaf_hash(env).hex(), hashlib.sha256(env).hexdigest())
+
+
+def test_replaying_the_stored_log_without_a_database_reaches_the_ledgers_chains_and_findings(
+    ledger: Ledger, demo: Demo
+) -> None:
+    """The verifier's replay (verify.process.replay) judges with the ledger's own code."""
+    recorder: Any = ledger.recorder
+    size, _ = recorder.log_head()
+    replay = Replay("96")
+    assert replay.feed_all(recorder.log_leaves(0, size)) == size
+    reg = replay.registry()
+    assert reg is not None and reg.calendar.covers(YEAR) and reg.calendar.covers(YEAR + 1)
+    rnd = replay.round("964", YEAR)
+    assert rnd is not None and rnd.head == ledger.round("964", YEAR).head  # type: ignore[union-attr]
+    for code in COMMUNES:
+        ev = replay.evaluation(code, YEAR)
+        assert ev is not None and ev.head == ledger.evaluation(code, YEAR).head  # type: ignore[union-attr]
+        cat = reg.catalogs[ev.catalog_id]
+        found = evaluation_findings(ev, rnd, cat, reg.calendar)
+        assert found == ledger.findings_for(code, YEAR)
+
+
+def test_replay_refuses_an_envelope_dropped_from_the_middle_of_a_chain(ledger: Ledger, demo: Demo) -> None:
+    recorder: Any = ledger.recorder
+    size, _ = recorder.log_head()
+    leaves = recorder.log_leaves(0, size)
+    gap = next(i for i, e in enumerate(leaves) if b"SelfScoreRecorded" in _payload(e))
+    replay = Replay("96")
+    replay.feed_all(leaves[:gap])
+    with pytest.raises(BrokenChain) as info:
+        replay.feed_all(leaves[gap + 1 :])
+    assert info.value.evidence["actual"] == envelope_hash(leaves[gap].decode("ascii"))
+
+
+def _payload(envelope: bytes) -> bytes:
+    return parse_envelope(envelope).payload

@@ -17,7 +17,12 @@ import pytest
 import rfc8785
 
 from api.demo import at, sha
-from domain.errors import (
+from domain.payload import build_payload
+from domain.signing import generate, sign_payload
+from verify.dsse import MAX_BYTES
+from verify.errors import BadSignature, MalformedInput
+from verify.process.judge import MAX_ENVELOPE_BYTES
+from verify.refusals import (
     BadEvent,
     BrokenChain,
     Duplicate,
@@ -26,10 +31,6 @@ from domain.errors import (
     OutOfOrder,
     UnknownKey,
 )
-from domain.payload import build_payload
-from domain.signing import generate, sign_payload
-from verify.dsse import MAX_BYTES
-from verify.errors import BadSignature, MalformedInput
 
 Y = 2023
 A, B = "31999", "32002"
@@ -110,6 +111,25 @@ def test_key_used_after_its_revocation_is_refused(w: Any) -> None:
            {"key_id": staff.key_id, "effective": "2023-12-03T00:00:00Z", "reason": "Mất thiết bị ký"})
     err = w.refuse(score(w, when=at(date(Y, 12, 4))), KeyNotValid, "key_not_valid", A, Y)
     assert err.evidence["key_id"] == staff.key_id
+
+
+def test_revoked_key_cannot_backdate_an_envelope_to_before_its_revocation(w: Any) -> None:
+    """ADR 0004: once a revocation has taken effect the key signs nothing more, whatever
+    earlier time an envelope claims (the signer chooses the claimed time)."""
+    staff = w.assignee(A, Y, 0).signer
+    w.emit([w.root], "KeyRevoked", "96", None, at(date(Y, 12, 3), 10),
+           {"key_id": staff.key_id, "effective": "2023-12-03T00:00:00Z", "reason": "Lộ khoá"})
+    backdated = score(w, when=at(date(Y, 12, 2)))  # claims a time before the effective date
+    err = w.refuse(backdated, KeyNotValid, "key_not_valid", A, Y)
+    assert err.evidence["revoked_from"] == "2023-12-03T00:00:00+00:00"
+
+
+def test_a_key_revoked_twice_is_refused_the_second_time(w: Any) -> None:
+    staff = w.assignee(A, Y, 0).signer
+    data = {"key_id": staff.key_id, "effective": "2023-12-03T00:00:00Z", "reason": "Lộ khoá"}
+    w.emit([w.root], "KeyRevoked", "96", None, at(date(Y, 12, 3), 10), data)
+    again = w.sign([w.root], "KeyRevoked", "96", None, at(date(Y, 12, 4), 10), data)
+    w.refuse(again, Duplicate, "duplicate")
 
 
 def test_key_used_after_its_validity_ended_is_refused(w: Any) -> None:
@@ -229,6 +249,14 @@ def test_envelope_over_1_mib_is_refused_before_parsing(w: Any) -> None:
     env = w.sign([w.staff(A)], "CommentReceived", A, Y, T,
                  {"comment_id": "YK-1", "via": "thư", "text": "ý kiến " * 150_000})
     assert len(env) > MAX_BYTES
+    err = w.refuse(env, MalformedInput, "malformed", A, Y)
+    assert err.evidence["size"] == len(env)
+
+
+def test_envelope_over_64_kib_is_refused_so_every_leaf_fits_an_entry_bundle(w: Any) -> None:
+    env = w.sign([w.staff(A)], "CommentReceived", A, Y, T,
+                 {"comment_id": "YK-1", "via": "thư", "text": "ý kiến " * 6_000})
+    assert MAX_ENVELOPE_BYTES < len(env) < MAX_BYTES
     err = w.refuse(env, MalformedInput, "malformed", A, Y)
     assert err.evidence["size"] == len(env)
 

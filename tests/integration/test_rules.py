@@ -1,4 +1,4 @@
-"""Lawfulness findings (domain.rules; DOMAIN.md §4–§5): what is recorded but flagged.
+"""Lawfulness findings (verify.law.rules; DOMAIN.md §4–§5): what is recorded but flagged.
 
 Every finding code has a lawful example (not flagged) and an unlawful one (flagged).
 Evaluation year 2022 throughout, so the deadlines fall in January–February 2023, across

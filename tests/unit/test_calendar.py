@@ -10,12 +10,14 @@ from domain.calendar import (
     VN_TZ,
     add_working_days,
     calendar_days_between,
+    calendar_doc,
     holiday_name,
     is_working_day,
     local_date,
     working_days_between,
 )
-from domain.errors import InvalidInput
+from verify.law.calendar import NO_CALENDAR, calendar_to_doc, load_calendar
+from verify.refusals import BadEvent, InvalidInput
 
 
 def test_local_date_is_the_date_in_vietnam() -> None:
@@ -95,3 +97,46 @@ def test_adding_then_counting_is_identity_over_two_years() -> None:
         d = start + timedelta(days=k)
         for n in (1, 2, 3, 5):
             assert working_days_between(d, add_working_days(d, n)) == n
+
+
+# -- the calendar as signed data (verify.law.calendar) ---------------------------------
+def test_published_calendar_round_trips_and_counts_the_same_days() -> None:
+    doc = calendar_doc(range(2022, 2026))
+    cal = load_calendar(doc)
+    assert calendar_to_doc(cal) == doc
+    assert cal.status == "provisional" and "holidays" in cal.source
+    for k in range(0, 4 * 365):
+        d = date(2022, 1, 1) + timedelta(days=k)
+        assert cal.is_working_day(d) is is_working_day(d)
+
+
+def test_a_swapped_working_saturday_counts_as_a_working_day() -> None:
+    doc = calendar_doc([2024])
+    doc["working_weekend_days"] = ["2024-05-04"]  # worked in exchange for Monday 29/04/2024
+    cal = load_calendar(doc)
+    assert cal.is_working_day(date(2024, 5, 4)) and not is_working_day(date(2024, 5, 4))
+    assert cal.working_days_between(date(2024, 5, 3), date(2024, 5, 6)) == 2
+
+
+def test_without_a_published_calendar_only_weekends_are_days_off() -> None:
+    assert NO_CALENDAR.is_working_day(date(2023, 1, 23))  # Tết, unknown to an empty calendar
+    assert not NO_CALENDAR.is_working_day(date(2023, 1, 21))
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"version": 0},
+        {"status": "final"},
+        {"years": []},
+        {"holidays": [{"date": "2023-02-30", "name": "x"}]},
+        {"holidays": [{"date": "2031-01-01", "name": "outside the years"}]},
+        {"holidays": [{"date": "2023-01-02", "name": "a"}, {"date": "2023-01-02", "name": "b"}]},
+        {"working_weekend_days": ["2023-01-04"]},  # a Wednesday
+        {"extra": True},
+    ],
+)
+def test_a_malformed_calendar_is_refused(change: dict[str, object]) -> None:
+    doc = {**calendar_doc([2023]), **change}
+    with pytest.raises(BadEvent):
+        load_calendar(doc)

@@ -11,16 +11,10 @@ from typing import Any
 
 import pytest
 
-from domain.catalog import (
-    Catalog,
-    MonthDay,
-    apply_correction,
-    builtin_catalogs,
-    catalog_for_year,
-    catalog_to_doc,
-    load_catalog,
-)
-from domain.errors import CatalogError
+from domain.catalog import builtin_catalogs
+from verify.law.catalog import Catalog, MonthDay, catalog_for_year, load_catalog
+from verify.law.correction import apply_correction, catalog_to_doc
+from verify.refusals import CatalogError
 
 
 def P(value: Any, status: str = "confirmed", source: str = "test") -> dict[str, Any]:

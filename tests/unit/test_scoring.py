@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from domain.catalog import Catalog, builtin_catalogs, catalog_for_year
-from domain.errors import InvalidInput
-from domain.scoring import (
+from domain.catalog import builtin_catalogs
+from verify.law.catalog import Catalog, catalog_for_year
+from verify.law.scoring import (
     ChecklistInput,
     NotArisingInput,
     NumberInput,
@@ -20,6 +20,7 @@ from domain.scoring import (
     parse_input,
     suggested_points,
 )
+from verify.refusals import InvalidInput
 
 D = Decimal
 

@@ -1,7 +1,7 @@
 """Refusals raised by the domain: each has a stable code and Vietnamese + English text.
 
 A refusal means nothing is stored. What an official did wrongly but really did is not
-a refusal: it is recorded and flagged as a finding (see ``domain.rules``; ADR 0002).
+a refusal: it is recorded and flagged as a finding (see ``verify.law.rules``; ADR 0002).
 """
 
 from __future__ import annotations

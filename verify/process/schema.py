@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from domain.errors import BadEvent
+from verify.refusals import BadEvent
 
 Check = Callable[[Any], bool]
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
@@ -91,7 +91,7 @@ CHANNEL = one_of("office", "website", "radio")
 class EventSpec:
     name: str
     chain: str  # registry | evaluation | round
-    roles: frozenset[str]  # abstract roles; see domain.authority
+    roles: frozenset[str]  # abstract roles; see verify.process.authority
     data: Mapping[str, Check]
     optional: Mapping[str, Check]
     min_signers: int = 1
@@ -120,7 +120,7 @@ SPECS: dict[str, EventSpec] = {
             {"origin": TEXT, "name": TEXT, "trust_root": _list_of(ANY_OBJECT, 8, 1)},
         ),
         _spec(
-            "UnitsRegistered", "registry", {"registrar"}, {"units": _list_of(ANY_OBJECT, 20000, 1)}
+            "UnitsRegistered", "registry", {"registrar"}, {"units": _list_of(ANY_OBJECT, 200, 1)}
         ),
         _spec("OfficialEnrolled", "registry", {"registrar"}, {"official": ANY_OBJECT}),
         _spec(
@@ -135,6 +135,7 @@ SPECS: dict[str, EventSpec] = {
             {"registrar", "catalog_authority"},
             {"catalog": ANY_OBJECT},
         ),
+        _spec("CalendarPublished", "registry", {"registrar"}, {"calendar": ANY_OBJECT}),
         # evaluation (one unit, one year): the commune stage
         _spec("EvaluationOpened", "evaluation", {"commune_chairman"}, {"catalog_id": TEXT}),
         _spec(

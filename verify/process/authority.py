@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from domain.catalog import Catalog
-from domain.errors import NotAllowed
-from domain.officials import Unit
+from verify.law.catalog import Catalog
+from verify.process.officials import Unit
+from verify.refusals import NotAllowed
 
 
 class HasUnits(Protocol):

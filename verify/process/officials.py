@@ -65,7 +65,8 @@ class KeyRecord:
     valid_from: datetime
     valid_until: datetime | None
     enrolled_at: int  # chain sequence of the enrolment
-    revoked_from: datetime | None = None
+    revoked_from: datetime | None = None  # the revocation's effective time
+    revocation_recorded: datetime | None = None  # the time the revocation claims it was signed
     revocation_reason: str | None = None
     subject: dict[str, str] = field(default_factory=dict)
 
@@ -73,12 +74,21 @@ class KeyRecord:
     def key_id(self) -> str:
         return self.key.key_id
 
-    def valid_at(self, t: datetime) -> bool:
+    def valid_at(self, t: datetime, now: datetime | None = None) -> bool:
+        """Whether an envelope claiming time ``t`` may be signed with this key.
+
+        Once a revocation has taken effect — by the claimed time ``t``, by the time the
+        revocation itself was signed, or by the ledger's clock ``now`` — the key signs
+        nothing more, whatever earlier time an envelope claims (ADR 0004).
+        """
         if t < self.valid_from:
             return False
         if self.valid_until is not None and t > self.valid_until:
             return False
-        return self.revoked_from is None or t < self.revoked_from
+        if self.revoked_from is None:
+            return True
+        latest = max(x for x in (t, self.revocation_recorded, now) if x is not None)
+        return latest < self.revoked_from
 
 
 def scope_covers(scope: str, unit_code: str, unit: Unit | None) -> bool:

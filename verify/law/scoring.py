@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 from typing import Any, NamedTuple, NoReturn
 
-from domain.catalog import STEP, Catalog, Indicator, dec_str
-from domain.errors import InvalidInput
+from verify.law.catalog import STEP, Catalog, Indicator, dec_str
+from verify.refusals import InvalidInput
 
 
 def _refuse(en: str, vi: str, **evidence: Any) -> NoReturn:

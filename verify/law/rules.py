@@ -11,13 +11,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import Any
 
-from domain.calendar import add_working_days, local_date, working_days_between
-from domain.catalog import Catalog, dec_str
-from domain.evaluation import Evaluation
-from domain.round import Round
-from domain.scoring import assess
+from verify.law.calendar import NO_CALENDAR, Calendar, local_date
+from verify.law.catalog import Catalog, dec_str
+from verify.law.scoring import assess
+from verify.process.evaluation import EvaluationState as Evaluation
+from verify.process.round import RoundState as Round
 
 QD25 = "QĐ 25/2021/QĐ-TTg"
 TT09 = "TT 09/2021/TT-BTP"
@@ -58,19 +58,8 @@ class Finding:
         }
 
 
-class HasUnits(Protocol):
-    units: dict[str, Any]
-
-
 def _f(code: str, rule: str, vi: str, en: str, *events: str, **details: Any) -> Finding:
     return Finding(code, rule, CITES[rule], vi, en, tuple(e for e in events if e), details)
-
-
-def _hash_of(chain: Evaluation | Round, type_: str) -> str:
-    for entry in reversed(chain.timeline):
-        if entry["type"] == type_:
-            return str(entry["hash"])
-    return ""
 
 
 def _d(t: datetime) -> date:
@@ -82,17 +71,18 @@ def _fmt(d: date) -> str:
 
 
 def evaluation_findings(
-    ev: Evaluation, rnd: Round | None, cat: Catalog, registry: HasUnits | None = None
+    ev: Evaluation, rnd: Round | None, cat: Catalog, calendar: Calendar = NO_CALENDAR
 ) -> list[Finding]:
+    """Every finding about one unit's year, under catalog ``cat`` and ``calendar``."""
     out: list[Finding] = []
     out += _scoring_findings(ev, cat)
     if ev.submitted is not None:
         out += _posting_findings(ev, cat)
         out += _commune_findings(ev, cat)
-    out += _supplement_findings(ev, cat)
+    out += _supplement_findings(ev, cat, calendar)
     if rnd is not None:
-        out += _council_findings(rnd, cat, ev.unit)
-        out += _decision_findings(ev, rnd, cat)
+        out += _council_findings(rnd, cat, ev.unit, calendar)
+        out += _decision_findings(ev, rnd, cat, calendar)
     return out
 
 
@@ -100,7 +90,7 @@ def _scoring_findings(ev: Evaluation, cat: Catalog) -> list[Finding]:
     out: list[Finding] = []
     if ev.compiled is None:
         return out
-    compiled = _hash_of(ev, "SelfAssessmentCompiled")
+    compiled = ev.hash_of("SelfAssessmentCompiled")
     window = date(ev.year, 1, 1)
     for ind in cat.indicators:
         s = ev.self_scores.get(ind.id)
@@ -143,7 +133,7 @@ def _scoring_findings(ev: Evaluation, cat: Catalog) -> list[Finding]:
 def _posting_findings(ev: Evaluation, cat: Catalog) -> list[Finding]:
     assert ev.submitted is not None
     out: list[Finding] = []
-    submitted = _hash_of(ev, "DossierSubmitted")
+    submitted = ev.hash_of("DossierSubmitted")
     sub_day = _d(ev.submitted["time"])
     days = cat.rules.posting_days.value
     min_radio = cat.rules.radio_min_broadcasts.value
@@ -221,7 +211,7 @@ def _posting_findings(ev: Evaluation, cat: Catalog) -> list[Finding]:
 def _commune_findings(ev: Evaluation, cat: Catalog) -> list[Finding]:
     assert ev.submitted is not None
     out: list[Finding] = []
-    submitted = _hash_of(ev, "DossierSubmitted")
+    submitted = ev.hash_of("DossierSubmitted")
     sub_time = ev.submitted["time"]
     for cid, c in ev.comments.items():
         if c["answered"] is None or c["answered"] > sub_time:
@@ -261,11 +251,11 @@ def _commune_findings(ev: Evaluation, cat: Catalog) -> list[Finding]:
     return out
 
 
-def _supplement_findings(ev: Evaluation, cat: Catalog) -> list[Finding]:
+def _supplement_findings(ev: Evaluation, cat: Catalog, cal: Calendar) -> list[Finding]:
     out: list[Finding] = []
     n = cat.rules.supplement_working_days.value
     for rid, s in ev.supplements.items():
-        due = add_working_days(_d(s["requested"]), n)
+        due = cal.add_working_days(_d(s["requested"]), n)
         if s["provided"] is not None and _d(s["provided"]) > due:
             out.append(
                 _f(
@@ -279,7 +269,7 @@ def _supplement_findings(ev: Evaluation, cat: Catalog) -> list[Finding]:
     return out
 
 
-def _council_findings(rnd: Round, cat: Catalog, unit: str) -> list[Finding]:
+def _council_findings(rnd: Round, cat: Catalog, unit: str, cal: Calendar) -> list[Finding]:
     out: list[Finding] = []
     members = rnd.council["members"]
     formed = rnd.timeline[0]["hash"]
@@ -299,7 +289,7 @@ def _council_findings(rnd: Round, cat: Catalog, unit: str) -> list[Finding]:
     if circ is not None:
         meeting_day = date.fromisoformat(circ["meeting_date"])
         need = cat.rules.circulation_working_days.value
-        got = working_days_between(_d(circ["time"]), meeting_day)
+        got = cal.working_days_between(_d(circ["time"]), meeting_day)
         if got < need:
             out.append(
                 _f(
@@ -342,7 +332,7 @@ def _council_findings(rnd: Round, cat: Catalog, unit: str) -> list[Finding]:
     return out
 
 
-def _decision_findings(ev: Evaluation, rnd: Round, cat: Catalog) -> list[Finding]:
+def _decision_findings(ev: Evaluation, rnd: Round, cat: Catalog, cal: Calendar) -> list[Finding]:
     out: list[Finding] = []
     dec = rnd.decision
     if dec is None:
@@ -392,7 +382,7 @@ def _decision_findings(ev: Evaluation, rnd: Round, cat: Catalog) -> list[Finding
     pubs = [p for p in rnd.publications if unit in p["units"]]
     if pubs:
         n = cat.rules.publication_working_days.value
-        due = add_working_days(_d(dec["time"]), n)
+        due = cal.add_working_days(_d(dec["time"]), n)
         first = min(_d(p["time"]) for p in pubs)
         if first > due:
             out.append(

@@ -1,0 +1,216 @@
+"""Sổ đăng ký (registry): the trust root's chain of units, officials, keys, catalogs and
+the holiday calendar.
+
+Everything the ledger needs to judge a signature or a score is itself signed data in
+this chain, so an inspector replays it and decides exactly as the ledger did.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from verify.errors import VerificationError
+from verify.keys import PublicKey, load_public_key
+from verify.law.calendar import NO_CALENDAR, Calendar, load_calendar
+from verify.law.catalog import Catalog, load_catalog
+from verify.process.chain import ChainState
+from verify.process.officials import KeyRecord, Role, Unit
+from verify.process.payload import Payload, parse_time
+from verify.refusals import BadEvent, Duplicate, KeyNotValid, OutOfOrder, UnknownKey
+
+
+def parse_official(doc: dict[str, Any], seq: int) -> KeyRecord:
+    """Strictly read the ``official`` object of an OfficialEnrolled event."""
+    required = {"id", "name", "position", "role", "scope", "key", "valid_from"}
+    optional = {"valid_until", "subject"}
+    if not isinstance(doc, dict) or not required <= set(doc) <= required | optional:
+        raise BadEvent(
+            f"official needs {sorted(required)}",
+            f"thông tin cán bộ cần các trường {sorted(required)}",
+        )
+    try:
+        role = Role(doc["role"])
+    except ValueError:
+        raise BadEvent(
+            f"unknown role {doc['role']!r}", f"vai trò không hợp lệ: {doc['role']!r}"
+        ) from None
+    key = doc["key"]
+    if not isinstance(key, dict) or set(key) != {"alg", "spki"}:
+        raise BadEvent("key must be {alg, spki}", "khoá phải có dạng {alg, spki}")
+    try:
+        public = load_public_key(key["alg"], key["spki"])
+    except VerificationError as e:
+        raise BadEvent(e.en, e.vi, **e.evidence) from None
+    for name in ("id", "name", "position", "scope"):
+        if not isinstance(doc[name], str) or not doc[name]:
+            raise BadEvent(f"official {name} must be text", f"trường {name} phải là chuỗi ký tự")
+    subject = doc.get("subject") or {}
+    if not isinstance(subject, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in subject.items()
+    ):
+        raise BadEvent("subject must map text to text", "subject phải gồm các cặp chuỗi ký tự")
+    until = doc.get("valid_until")
+    return KeyRecord(
+        official_id=doc["id"],
+        name=doc["name"],
+        position=doc["position"],
+        role=role,
+        scope=doc["scope"],
+        key=public,
+        valid_from=parse_time(doc["valid_from"], "valid_from"),
+        valid_until=parse_time(until, "valid_until") if until is not None else None,
+        enrolled_at=seq,
+        subject=dict(subject),
+    )
+
+
+def parse_unit(doc: Any) -> Unit:
+    try:
+        unit = Unit(
+            code=doc["code"],
+            name=doc["name"],
+            kind=doc["kind"],
+            level=doc["level"],
+            district=doc.get("district"),
+            province=doc["province"],
+            valid_from=doc.get("valid_from"),
+            valid_until=doc.get("valid_until"),
+            successor=doc.get("successor"),
+        )
+    except (KeyError, TypeError, AttributeError):
+        unit = None
+    if unit is None or not all(isinstance(x, str) for x in (unit.code, unit.name, unit.level)):
+        raise BadEvent(
+            "a unit needs code, name, kind, level and province",
+            "đơn vị cần mã, tên, loại, cấp và tỉnh",
+        )
+    return unit
+
+
+class RegistryState(ChainState):
+    """The deployment's registry chain (one per log)."""
+
+    kind = "registry"
+
+    def start(self, digest: str, p: Payload) -> None:
+        """Apply ``LedgerInitialised``, the chain's first envelope."""
+        self.start_chain()
+        self.unit = p.unit
+        self.origin: str = p.data["origin"]
+        self.name: str = p.data.get("name", "")
+        self.trust_root: dict[str, PublicKey] = {}
+        for k in p.data["trust_root"]:
+            pk = load_public_key(k["alg"], k["spki"])
+            self.trust_root[pk.key_id] = pk
+        self.units: dict[str, Unit] = {}
+        self.unit_history: dict[str, list[Unit]] = {}
+        self.keys: dict[str, KeyRecord] = {}
+        self.catalogs: dict[str, Catalog] = {}
+        self.catalog_docs: dict[str, dict[str, Any]] = {}
+        self.calendar: Calendar = NO_CALENDAR
+        super().apply(digest, p)
+
+    # -- judging -------------------------------------------------------------------
+    def check(self, p: Payload, digest: str | None = None) -> None:
+        """Refuse what cannot be recorded in the registry now."""
+        self.check_prev(p, digest)
+        d = p.data
+        if p.type == "OfficialEnrolled":
+            rec = parse_official(d["official"], self.length)
+            if rec.key_id in self.keys or rec.key_id in self.trust_root:
+                raise Duplicate("this key is already enrolled", "khoá này đã được đăng ký")
+        elif p.type == "KeyRevoked":
+            rec = self.check_key_known(d["key_id"])
+            parse_time(d["effective"], "effective")
+            if rec.revoked_from is not None:
+                raise Duplicate("this key is already revoked", "khoá này đã bị thu hồi")
+        elif p.type == "UnitsRegistered":
+            for u in d["units"]:
+                parse_unit(u)
+        elif p.type == "CatalogPublished":
+            cat = load_catalog(d["catalog"])
+            old = self.catalogs.get(cat.catalog_id)
+            if old is not None and cat.version <= old.version:
+                raise OutOfOrder(
+                    f"catalog {cat.catalog_id} version {old.version} is already published",
+                    f"bộ tiêu chí {cat.catalog_id} phiên bản {old.version} đã được công bố",
+                )
+        elif p.type == "CalendarPublished":
+            cal = load_calendar(d["calendar"])
+            if cal.version <= self.calendar.version:
+                raise OutOfOrder(
+                    f"calendar version {self.calendar.version} is already published",
+                    f"lịch nghỉ lễ phiên bản {self.calendar.version} đã được công bố",
+                )
+
+    def check_key_known(self, key_id: str) -> KeyRecord:
+        rec = self.keys.get(key_id)
+        if rec is None:
+            raise UnknownKey(
+                f"key {key_id[:16]}… is not enrolled",
+                f"khoá {key_id[:16]}… chưa được đăng ký",
+                key_id=key_id,
+            )
+        return rec
+
+    # -- applying ------------------------------------------------------------------
+    def apply_event(self, p: Payload) -> None:
+        d = p.data
+        if p.type == "OfficialEnrolled":
+            rec = parse_official(d["official"], self.length - 1)
+            self.keys[rec.key_id] = rec
+        elif p.type == "KeyRevoked":
+            rec = self.keys[d["key_id"]]
+            rec.revoked_from = parse_time(d["effective"], "effective")
+            rec.revocation_recorded = p.time
+            rec.revocation_reason = d["reason"]
+        elif p.type == "UnitsRegistered":
+            for u in d["units"]:
+                unit = parse_unit(u)
+                self.units[unit.code] = unit
+                self.unit_history.setdefault(unit.code, []).append(unit)
+        elif p.type == "CatalogPublished":
+            cat = load_catalog(d["catalog"])
+            self.catalogs[cat.catalog_id] = cat
+            self.catalog_docs[cat.catalog_id] = d["catalog"]
+        elif p.type == "CalendarPublished":
+            self.calendar = load_calendar(d["calendar"])
+
+    # -- queries -------------------------------------------------------------------
+    def unit_in(self, code: str, year: int | None) -> Unit | None:
+        """The registered unit with this code as it was in ``year`` (codes outlive reforms)."""
+        versions = self.unit_history.get(code, [])
+        if year is None:
+            return versions[-1] if versions else None
+        for u in reversed(versions):
+            if (u.valid_from is None or int(u.valid_from[:4]) <= year) and (
+                u.valid_until is None or int(u.valid_until[:4]) >= year
+            ):
+                return u
+        return None
+
+    def catalog_for_year(self, year: int) -> Catalog | None:
+        found = [c for c in self.catalogs.values() if c.applies_to(year)]
+        return max(found, key=lambda c: c.version) if found else None
+
+    def officials_of(self, official_id: str) -> list[KeyRecord]:
+        return [k for k in self.keys.values() if k.official_id == official_id]
+
+    def valid_key(self, key_id: str, at: datetime, now: datetime | None = None) -> KeyRecord:
+        rec = self.check_key_known(key_id)
+        if not rec.valid_at(at, now):
+            revoked = rec.revoked_from is not None and rec.revoked_from <= max(
+                x for x in (at, rec.revocation_recorded, now) if x is not None
+            )
+            raise KeyNotValid(
+                f"key {key_id[:16]}… is {'revoked' if revoked else 'outside its validity'}"
+                " at the claimed time",
+                f"khoá {key_id[:16]}… "
+                + ("đã bị thu hồi" if revoked else "không còn hiệu lực")
+                + " tại thời điểm ký",
+                key_id=key_id,
+                time=at.isoformat(),
+                revoked_from=rec.revoked_from.isoformat() if rec.revoked_from else None,
+            )
+        return rec
