@@ -1,23 +1,27 @@
 """Group commit: concurrent submissions share one ledger transaction.
 
-Requests put their envelope on an asyncio queue and await their own ``Outcome``. One
-worker task takes the first waiting envelope, gathers more until ``max_batch`` are
-waiting or ``max_wait`` has passed, and hands the batch to ``Ledger.submit_many`` on a
-worker thread (``asyncio.to_thread``), one batch at a time. Under load the queue fills
-while a batch commits, so batches grow and the fsync cost is shared; alone, a request
-waits at most ``max_wait``.
+Requests put their envelope on an asyncio queue and await their own ``Outcome``. A
+gathering task takes the first waiting envelope, gathers more until ``max_batch`` are
+waiting or ``max_wait`` has passed, and has the batch prechecked (parsed and its
+signatures verified) in worker processes (``api.precheck``); a committing task hands each
+prechecked batch to ``Ledger.submit_many`` on a worker thread, one batch at a time. The
+two stages overlap: while one batch commits, the next is gathered and prechecked. Under
+load the queue fills while a batch commits, so batches grow and the fsync cost is
+shared; alone, a request waits at most ``max_wait``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
+from api.precheck import KeyDocs, Prechecker
 from domain.ledger import Outcome
 
-SubmitMany = Callable[[Sequence[bytes]], list[Outcome]]
+SubmitMany = Callable[..., list[Outcome]]
 
 
 @dataclass
@@ -27,26 +31,39 @@ class _Item:
 
 
 class Batcher:
-    def __init__(self, submit_many: SubmitMany, max_batch: int = 256, max_wait: float = 0.005):
+    def __init__(
+        self,
+        submit_many: SubmitMany,
+        max_batch: int = 256,
+        max_wait: float = 0.005,
+        prechecker: Prechecker | None = None,
+        key_docs: Callable[[], KeyDocs] | None = None,
+    ):
         self.submit_many = submit_many
         self.max_batch = max_batch
         self.max_wait = max_wait
+        self.prechecker = prechecker
+        self.key_docs = key_docs or dict
         self._queue: asyncio.Queue[_Item | None] = asyncio.Queue()
-        self._task: asyncio.Task[None] | None = None
+        self._ready: asyncio.Queue[tuple[list[_Item], Any] | None] = asyncio.Queue(maxsize=1)
+        self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="ledger-batcher")
+        if not self._tasks:
+            self._tasks = [
+                asyncio.create_task(self._gather_loop(), name="ledger-batcher-gather"),
+                asyncio.create_task(self._commit_loop(), name="ledger-batcher-commit"),
+            ]
 
     async def stop(self) -> None:
-        """Finish what is queued, then stop the worker."""
-        if self._task is not None:
+        """Finish what is queued, then stop both stages."""
+        if self._tasks:
             await self._queue.put(None)
-            await self._task
-            self._task = None
+            await asyncio.gather(*self._tasks)
+            self._tasks = []
 
     async def submit(self, data: bytes) -> Outcome:
-        if self._task is None:
+        if not self._tasks:
             raise RuntimeError("the batcher is not running")
         future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
         await self._queue.put(_Item(data, future))
@@ -71,24 +88,42 @@ class Batcher:
             batch.append(item)
         return batch, False
 
-    async def _run(self) -> None:
+    async def _gather_loop(self) -> None:
         stopping = False
-        while not stopping:
-            first = await self._queue.get()
-            if first is None:
-                break
-            batch, stopping = await self._gather(first)
-            live = [i for i in batch if not i.future.done()]
-            if not live:
-                continue
-            await self._commit(live)
+        try:
+            while not stopping:
+                first = await self._queue.get()
+                if first is None:
+                    break
+                batch, stopping = await self._gather(first)
+                live = [i for i in batch if not i.future.done()]
+                if live:
+                    await self._ready.put((live, await self._precheck(live)))
+        finally:
+            await self._ready.put(None)
 
-    async def _commit(self, items: list[_Item]) -> None:
+    async def _precheck(self, items: list[_Item]) -> Any:
+        if self.prechecker is None:
+            return None
+        try:
+            return await self.prechecker.run([i.data for i in items], self.key_docs())
+        except Exception:  # noqa: BLE001 - a broken pool only costs speed: judge in full
+            return None
+
+    async def _commit_loop(self) -> None:
+        while (ready := await self._ready.get()) is not None:
+            items, pre = ready
+            await self._commit(items, pre)
+
+    async def _commit(self, items: list[_Item], pre: Any = None) -> None:
         """Submit a batch; if it fails unexpectedly, retry one by one so only the
         envelope that causes the failure gets the error (nothing of a failed batch
         was stored: ``submit_many`` writes in one transaction)."""
         try:
-            outcomes = await asyncio.to_thread(self.submit_many, [i.data for i in items])
+            args = [i.data for i in items]
+            outcomes = await asyncio.to_thread(
+                self.submit_many, args, *([pre] if pre is not None else [])
+            )
         except Exception as e:
             if len(items) > 1:
                 for item in items:

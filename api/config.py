@@ -4,6 +4,8 @@
 or ``postgresql://user@host:port/dbname``. ``MINHBACH_SCOPE``: the province code of this
 deployment's log (default 96). ``MINHBACH_ORIGIN``: the log origin (default
 ``minhbach.example/<scope>``). ``MINHBACH_DATA_DIR``: keys and state (default ``./data``).
+``MINHBACH_PRECHECK_WORKERS``: processes that parse envelopes and verify signatures ahead
+of the writer (default ``auto``: one per spare core on PostgreSQL, none on SQLite).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ class Settings:
     data_dir: Path = Path("data")
     trust_root: tuple[PublicKey, ...] = field(default=())
     max_body_bytes: int = 1_048_576
+    precheck_workers: int | None = None  # None: one per spare core on PostgreSQL, 0 on SQLite
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -42,7 +45,24 @@ class Settings:
             or os.environ.get("MINHBACH_ORIGIN")
             or f"minhbach.example/{scope}"
         )
-        return cls(database_url=url, scope=scope, origin=origin, data_dir=data_dir)
+        workers = overrides.get("precheck_workers") or os.environ.get("MINHBACH_PRECHECK_WORKERS")
+        return cls(
+            database_url=url,
+            scope=scope,
+            origin=origin,
+            data_dir=data_dir,
+            precheck_workers=None if workers in (None, "", "auto") else int(str(workers)),
+        )
+
+    def workers(self) -> int:
+        """Processes that parse and verify signatures ahead of the writer (api.precheck)."""
+        if self.precheck_workers is not None:
+            return self.precheck_workers
+        if self.database_url.startswith("sqlite"):
+            return 0
+        from api.precheck import default_workers
+
+        return default_workers()
 
 
 def storage_env(url: str) -> dict[str, str]:

@@ -1,4 +1,7 @@
-"""Dependencies shared by the routers (``Annotated`` aliases over ``app.state``)."""
+"""Dependencies shared by the routers (``Annotated`` aliases over ``app.state``).
+
+They are ``async`` so FastAPI calls them inline instead of hopping to a worker thread.
+"""
 
 from __future__ import annotations
 
@@ -11,17 +14,17 @@ from api.config import Settings
 from domain.ledger import Ledger
 
 
-def get_ledger(request: Request) -> Ledger:
+async def get_ledger(request: Request) -> Ledger:
     ledger: Ledger = request.app.state.ledger
     return ledger
 
 
-def get_batcher(request: Request) -> Batcher:
+async def get_batcher(request: Request) -> Batcher:
     batcher: Batcher = request.app.state.batcher
     return batcher
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 

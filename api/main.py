@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from api import problems
 from api.batcher import Batcher
 from api.config import Settings, make_ledger
+from api.precheck import Prechecker
 from api.routes import evaluations, events, health, pages, provinces, units
 
 
@@ -23,7 +24,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         ledger = make_ledger(settings)
-        batcher = Batcher(ledger.submit_many)
+        prechecker = Prechecker(settings.workers())
+        batcher = Batcher(
+            ledger.submit_many, prechecker=prechecker, key_docs=lambda: ledger.key_docs
+        )
         await batcher.start()
         app.state.settings = settings
         app.state.ledger = ledger
@@ -32,6 +36,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             await batcher.stop()
+            prechecker.close()
             close = getattr(ledger, "close", None)
             if close is not None:
                 close()

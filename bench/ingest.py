@@ -1,17 +1,26 @@
 """Ingest benchmark: signed events accepted per second (signature check + rules + append),
 beside the raw eventsourcing append rate and the raw signature-verification rate, measured
-in the same run, on SQLite and on PostgreSQL (fsync on, the server's default).
+in the same run, on SQLite and on PostgreSQL (fsync on, the server's default); then the
+same over HTTP: ``POST /v1/events`` from 32 concurrent keep-alive clients against a real
+uvicorn process on PostgreSQL, each client submitting whole evaluation chains in order.
 
-    python bench/ingest.py [--communes 12] [--postgres postgresql://postgres@127.0.0.1:5432/test]
+    python bench/ingest.py [--communes 12] [--postgres postgresql://postgres@127.0.0.1:5432/bench]
+                           [--http-communes 100 --http-years 2022,2023,2024 --clients 32]
 
-Prints one line per backend with the ratios. Results go in BENCHMARKS.md.
+Prints one line per measurement with the ratios. Results go in BENCHMARKS.md.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import os
+import socket
+import subprocess
+import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import psycopg
@@ -20,22 +29,69 @@ from eventsourcing.domain import Aggregate, event
 
 from api.config import storage_env
 from api.demo import DemoBuilder, variants_for
+from bench import loadgen
 from domain.catalog import builtin_catalogs
 from domain.ledger import Ledger, payload_of
 from verify.dsse import parse_envelope
 from verify.keys import PublicKey
 
 
-def make_envelopes(communes: int) -> list[bytes]:
-    """Sign a full 2023 for ``communes`` communes, collecting envelopes without submitting."""
+def make_envelopes(communes: int, years: Sequence[int] = (2023,)) -> list[bytes]:
+    """Sign the commune stage of ``years`` for ``communes`` communes, without submitting:
+    the registry chain first, then each evaluation chain whole."""
     sink = Ledger(storage_env("sqlite:///:memory:"), scope="96")
     b = DemoBuilder(sink, batch=10**9)
     districts, units = b.setup(limit=communes)
-    cat = next(c for c in builtin_catalogs() if c.applies_to(2023))
-    variants = variants_for(units, 2023, b.rng)
-    for u in units:
-        b.commune_year(u, 2023, cat, variants[u.code])
+    for year in years:
+        cat = next(c for c in builtin_catalogs() if c.applies_to(year))
+        variants = variants_for(units, year, b.rng)
+        for u in units:
+            b.commune_year(u, year, cat, variants[u.code])
     return b.pending
+
+
+def chains(events: Sequence[bytes]) -> list[list[bytes]]:
+    """The events grouped by evaluation chain, each in signing order."""
+    grouped: dict[tuple[str, int | None], list[bytes]] = {}
+    for e in events:
+        p = payload_of(e)
+        grouped.setdefault((p.unit, p.year), []).append(e)
+    return list(grouped.values())
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def http_rate(
+    url: str, setup: list[bytes], events: list[bytes], clients: int, workers: int = 1, precheck: str = "auto"
+) -> loadgen.Stats:
+    """Submit ``events`` over HTTP to a real uvicorn server on ``url`` (``workers``
+    processes, each a writer; ``precheck`` worker processes each)."""
+    reset_postgres(url)
+    ledger = Ledger(storage_env(url), scope="96")
+    for i in range(0, len(setup), 256):
+        ledger.submit_many(setup[i : i + 256])
+    ledger.close()
+    port = free_port()
+    env = {**os.environ, "MINHBACH_DATABASE_URL": url, "MINHBACH_PRECHECK_WORKERS": precheck}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "api.main:create_app", "--factory", "--workers", str(workers),
+         "--port", str(port), "--log-level", "warning", "--no-access-log"],
+        env=env, cwd=Path(__file__).resolve().parents[1],
+    )  # fmt: skip
+    try:
+        asyncio.run(loadgen.wait_for_port("127.0.0.1", port))
+        jobs = [[loadgen.post("/v1/events", e) for e in chain] for chain in chains(events)]
+        cpu = loadgen.tree_cpu_seconds(server.pid)
+        stats = asyncio.run(loadgen.run("127.0.0.1", port, jobs, clients))
+        stats.server_cpu = loadgen.tree_cpu_seconds(server.pid) - cpu
+        return stats
+    finally:
+        server.terminate()
+        server.wait(30)
 
 
 class Thing(Aggregate):
@@ -94,8 +150,28 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--communes", type=int, default=12)
     ap.add_argument("--batch", type=int, default=256)
-    ap.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/test")
+    ap.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/bench")
+    ap.add_argument("--http-communes", type=int, default=100)
+    ap.add_argument("--http-years", default="2022,2023,2024")
+    ap.add_argument("--clients", type=int, default=32)
+    ap.add_argument("--workers", default="1,2", help="uvicorn worker processes to try")
+    ap.add_argument("--skip-direct", action="store_true", help="only the HTTP measurement")
     a = ap.parse_args()
+    if not a.skip_direct:
+        direct(a)
+    years = [int(y) for y in a.http_years.split(",")]
+    envs = make_envelopes(a.http_communes, years)
+    setup = [e for e in envs if payload_of(e).year is None]
+    events = envs[len(setup) :]
+    for workers in (int(w) for w in a.workers.split(",")):
+        precheck = "auto" if workers == 1 else "0"
+        stats = http_rate(a.postgres, setup, events, a.clients, workers, precheck)
+        label = f"postgres over HTTP, {workers} worker(s), precheck {precheck}, {a.clients} clients"
+        print(stats.line(f"{label}, {len(events)} events"))
+    reset_postgres(a.postgres)
+
+
+def direct(a: argparse.Namespace) -> None:
     envs = make_envelopes(a.communes)
     setup = [e for e in envs if payload_of(e).year is None]  # the registry chain
     events = envs[len(setup) :]

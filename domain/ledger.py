@@ -9,6 +9,7 @@ Refusals (nothing stored) are ``verify.refusals.Refused`` subclasses or
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -16,6 +17,7 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import RecordConflictError
 
 from domain.chain import Chain, chain_id, remember
 from domain.evaluation import Evaluation
@@ -23,10 +25,10 @@ from domain.registry import Registry
 from domain.round import Round
 from verify.dsse import parse_envelope
 from verify.errors import LocalizedError
-from verify.keys import PublicKey
+from verify.keys import PublicKey, spki_b64
 from verify.law.rules import Finding, evaluation_findings
 from verify.process.authority import authority_of
-from verify.process.judge import Judge, Verdict
+from verify.process.judge import Judge, Prechecked, Verdict
 from verify.process.payload import Payload, parse_payload
 from verify.refusals import BadEvent, NotAllowed
 
@@ -56,6 +58,10 @@ class Outcome:
     error: LocalizedError | None = None
 
 
+class StaleRead(RecordConflictError):
+    """A chain a batch was judged against changed before the batch committed."""
+
+
 class _Batch:
     """The chains as one batch sees them: stored ones, plus what earlier envelopes did."""
 
@@ -64,11 +70,19 @@ class _Batch:
         self.chains: dict[UUID, Any] = {}
         self.envelopes: dict[tuple[UUID, int], bytes] = {}
         self.order: list[tuple[UUID, int]] = []
+        self.read: dict[UUID, int] = {}  # chain id -> version when first read (0: absent)
 
     def _get(self, cls: type[Chain], cid: UUID) -> Any:
         if cid not in self.chains:
-            self.chains[cid] = self.ledger._load(cls, cid)
+            agg = self.ledger._writable(cls, cid)
+            self.chains[cid] = agg
+            self.read[cid] = 0 if agg is None else agg.version
         return self.chains[cid]
+
+    def read_versions(self) -> dict[UUID, int]:
+        """Chains judged against but not written: they must not have changed at commit."""
+        written = {cid for cid, _ in self.order}
+        return {cid: v for cid, v in self.read.items() if cid not in written}
 
     def registry(self) -> Registry | None:
         reg: Registry | None = self._get(Registry, self.ledger.registry_id)
@@ -99,10 +113,21 @@ class _Batch:
 
 
 class Ledger(Application[UUID]):
-    """Sổ cái (ledger) of one deployment: one registry, its evaluations and rounds."""
+    """Sổ cái (ledger) of one deployment: one registry, its evaluations and rounds.
+
+    Writes go through ``submit_many`` only, one batch at a time per process. The writer
+    keeps its own cache of the chains it judged (``WRITER_CACHE_SIZE``), never handed to
+    readers, so a batch neither rebuilds nor deep-copies them; readers get copies from the
+    library's repository. Several writer processes may share a database: a batch commits
+    only if every chain it was judged against is unchanged (optimistic concurrency: new
+    versions of written chains are unique in the store, and read-only chains are checked by
+    the recorder), otherwise it is judged again on fresh state (ADR 0005).
+    """
 
     name = "minhbach"
     env = {"AGGREGATE_CACHE_MAXSIZE": "20000", "DEEPCOPY_FROM_AGGREGATE_CACHE": "y"}
+    WRITER_CACHE_SIZE = 20_000
+    MAX_ATTEMPTS = 3  # judging a batch again after a concurrent writer changed its chains
 
     def __init__(
         self,
@@ -117,6 +142,11 @@ class Ledger(Application[UUID]):
         self.trust_root = tuple(trust_root)
         self.clock = clock
         self.registry_id = chain_id("registry", scope, None)
+        self._writer: OrderedDict[UUID, Any] = OrderedDict()
+        # Every key that signs here, id -> (alg, SPKI), for prechecks in other processes;
+        # replaced whole (never mutated) after a batch that changed the registry.
+        self.key_docs: dict[str, tuple[str, str]] = {}
+        self._keys_version: int | None = None
 
     # -- public API ------------------------------------------------------------------
     def submit(self, data: bytes) -> Receipt:
@@ -127,14 +157,36 @@ class Ledger(Application[UUID]):
         assert outcome.receipt is not None
         return outcome.receipt
 
-    def submit_many(self, items: Sequence[bytes]) -> list[Outcome]:
-        """Judge each envelope in order, then append the accepted ones in one transaction."""
+    def submit_many(
+        self,
+        items: Sequence[bytes],
+        pre: Sequence[Prechecked | LocalizedError] | None = None,
+    ) -> list[Outcome]:
+        """Judge each envelope in order, then append the accepted ones in one transaction.
+
+        ``pre`` (from ``verify.process.judge.precheck``, e.g. run in other processes) gives
+        for each item its parse and signature check, or the parse error it raised.
+        """
+        for attempt in range(1, self.MAX_ATTEMPTS + 1):
+            try:
+                return self._attempt(items, pre)
+            except RecordConflictError:
+                if attempt == self.MAX_ATTEMPTS:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _attempt(
+        self, items: Sequence[bytes], pre: Sequence[Prechecked | LocalizedError] | None
+    ) -> list[Outcome]:
         batch = _Batch(self)
         judge = Judge(batch, scope=self.scope, trust_root=self.trust_root, clock=self.clock)
         outcomes: list[Outcome] = []
-        for data in items:
+        for n, data in enumerate(items):
+            found = pre[n] if pre is not None else None
             try:
-                verdict = judge.judge(data)
+                if isinstance(found, LocalizedError):
+                    raise found
+                verdict = judge.judge(data, found)
             except LocalizedError as e:
                 outcomes.append(Outcome(error=e))
                 continue
@@ -144,17 +196,29 @@ class Ledger(Application[UUID]):
             if isinstance(agg, Evaluation):
                 receipt.findings = self._findings(agg, batch)
             outcomes.append(Outcome(receipt=receipt))
+        if any(o.error is not None for o in outcomes):
+            self._check_fresh(batch)  # a refusal may come from a chain cached stale
         if batch.order:
             leaves: list[tuple[int, bytes]] = []
-            self.save(
-                *(c for c in batch.chains.values() if c is not None),
-                envelopes=batch.envelopes,
-                order=batch.order,
-                leaves_out=leaves,
-            )
+            try:
+                self.save(
+                    *(c for c in batch.chains.values() if c is not None),
+                    envelopes=batch.envelopes,
+                    order=batch.order,
+                    leaves_out=leaves,
+                    read_versions=batch.read_versions(),
+                )
+            except BaseException:
+                self._writer.clear()  # the batch's chains hold events that were not stored
+                raise
             accepted = [o.receipt for o in outcomes if o.receipt is not None]
             for receipt, (idx, lh) in zip(accepted, leaves, strict=True):
                 receipt.index, receipt.leaf_hash = idx, lh.hex()
+        self._keep(batch)
+        reg = batch.registry()
+        if reg is not None and reg.version != self._keys_version:
+            self.key_docs = _key_docs(reg)
+            self._keys_version = reg.version
         return outcomes
 
     def registry(self) -> Registry | None:
@@ -181,6 +245,33 @@ class Ledger(Application[UUID]):
         return evaluation_findings(ev, rnd, cat, reg.calendar)
 
     # -- internals ---------------------------------------------------------------------
+    def _check_fresh(self, batch: _Batch) -> None:
+        """Raise ``StaleRead`` (so the batch is judged again) if another writer changed a
+        chain this batch was judged against."""
+        versions = getattr(self.recorder, "chain_versions", None)
+        if versions is None or not batch.read:
+            return
+        stored = versions(list(batch.read))
+        if any(stored.get(cid, 0) != v for cid, v in batch.read.items()):
+            self._writer.clear()
+            raise StaleRead("a chain changed behind this writer")
+
+    def _writable(self, cls: type[Chain], cid: UUID) -> Any:
+        if cid in self._writer:
+            agg = self._writer[cid]  # None: known not to exist (only this writer creates chains)
+            self._writer.move_to_end(cid)
+            if agg is not None and not isinstance(agg, cls):
+                raise BadEvent("chain kind mismatch", "sai loại chuỗi hồ sơ")
+            return agg
+        return self._load(cls, cid)
+
+    def _keep(self, batch: _Batch) -> None:
+        for cid, agg in batch.chains.items():
+            self._writer[cid] = agg
+            self._writer.move_to_end(cid)
+        while len(self._writer) > self.WRITER_CACHE_SIZE:
+            self._writer.popitem(last=False)
+
     def _load(self, cls: type[Chain], cid: UUID) -> Any:
         try:
             agg: Any = self.repository.get(cid)
@@ -200,6 +291,11 @@ class Ledger(Application[UUID]):
         except NotAllowed:
             rnd = None
         return evaluation_findings(ev, rnd, cat, reg.calendar)
+
+
+def _key_docs(reg: Registry) -> dict[str, tuple[str, str]]:
+    keys = [*reg.trust_root.values(), *(r.key for r in reg.keys.values())]
+    return {k.key_id: (k.alg, spki_b64(k)) for k in keys}
 
 
 def payload_of(data: bytes) -> Payload:

@@ -35,9 +35,12 @@ MAX_SAFE_INT = 2**53 - 1
 
 # C0 controls other than \t (0x09) and \n (0x0a), and UTF-16 surrogates.
 _BAD_CHARS = re.compile("[\x00-\x08\x0b-\x1f\ud800-\udfff]")
-# Strings (closing quote optional, so the scan stays linear) and brackets, for a
-# depth pre-scan that does not recurse.
-_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"?|[\[\]{}]', re.DOTALL)
+# Strings (closing quote optional, so the scan stays linear), removed before the depth
+# pre-scan looks at the brackets that remain.
+_STRINGS = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"?', re.DOTALL)
+# Escapes that canonical JSON uses only for characters outside the value space.
+_FORBIDDEN_ESCAPE = re.compile(rb"\\[ubfr]")
+_NOT_BRACKETS = bytes(c for c in range(256) if c not in b"[]{}")
 
 
 def _refuse(en: str, vi: str, **evidence: Any) -> NoReturn:
@@ -169,19 +172,16 @@ def _safe_int(s: str) -> int:
 
 def _check_depth(data: bytes, max_depth: int) -> None:
     """Refuse deep nesting before json.loads recurses into it."""
+    brackets = _STRINGS.sub(b"", data).translate(None, _NOT_BRACKETS)
+    if len(brackets) <= max_depth:
+        return
     depth = 0
-    for m in _TOKENS.finditer(data):
-        tok = m.group()
-        if tok in (b"[", b"{"):
+    for c in brackets:
+        if c in b"[{":
             depth += 1
             if depth > max_depth:
-                _refuse(
-                    "JSON nested too deeply",
-                    "JSON lồng nhau quá sâu",
-                    max_depth=max_depth,
-                    offset=m.start(),
-                )
-        elif tok in (b"]", b"}"):
+                _refuse("JSON nested too deeply", "JSON lồng nhau quá sâu", max_depth=max_depth)
+        else:
             depth -= 1
 
 
@@ -216,9 +216,73 @@ def parse_strict(data: bytes, *, max_depth: int = MAX_DEPTH, max_items: int = MA
     return obj
 
 
+def _check_containers(obj: object, max_depth: int, max_items: int) -> bool:
+    """The structural half of ``_check_value``: depth, sizes, ASCII string keys, no
+    floats, safe integers. False when something is outside the value space."""
+    stack: list[tuple[object, int]] = [(obj, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            if depth >= max_depth or len(node) > max_items:
+                return False
+            for k, v in node.items():
+                if not (isinstance(k, str) and k.isascii()):
+                    return False
+                if isinstance(v, dict | list):
+                    stack.append((v, depth + 1))
+                elif isinstance(v, int) and not isinstance(v, bool):
+                    if not -MAX_SAFE_INT <= v <= MAX_SAFE_INT:
+                        return False
+                elif not (v is None or isinstance(v, str | bool)):
+                    return False
+        elif isinstance(node, list):
+            if depth >= max_depth or len(node) > max_items:
+                return False
+            for v in node:
+                if isinstance(v, dict | list):
+                    stack.append((v, depth + 1))
+                elif isinstance(v, int) and not isinstance(v, bool):
+                    if not -MAX_SAFE_INT <= v <= MAX_SAFE_INT:
+                        return False
+                elif not (v is None or isinstance(v, str | bool)):
+                    return False
+        elif not (node is None or isinstance(node, str | bool | int)):
+            return False
+    return True
+
+
+def _parse_canonical_fast(data: bytes, max_depth: int, max_items: int) -> Any:
+    """The common case of canonical input, checked on the whole text at C speed.
+
+    In canonical JSON the escapes ``\\u``, ``\\b``, ``\\f`` and ``\\r`` only ever encode
+    a control character or a surrogate, all outside the value space, and raw control
+    characters cannot occur, so text without them holds no forbidden character. JSON punctuation is ASCII and
+    composes with nothing, so the text is NFC exactly when every string in it is.
+    Duplicate keys cannot survive the round trip below. Anything else returns None and
+    goes through the full check, which says precisely what is wrong.
+    """
+    if _FORBIDDEN_ESCAPE.search(data):
+        return None
+    try:
+        text = data.decode("utf-8")
+        obj = json.loads(
+            text, parse_float=_no_float, parse_int=_safe_int, parse_constant=_no_constant
+        )
+    except (UnicodeDecodeError, json.JSONDecodeError, MalformedInput, RecursionError):
+        return None
+    if not unicodedata.is_normalized("NFC", text):
+        return None
+    if not _check_containers(obj, max_depth, max_items):
+        return None
+    return obj
+
+
 def parse_canonical(data: bytes, *, max_depth: int = MAX_DEPTH, max_items: int = MAX_ITEMS) -> Any:
     """Parse ``data``, which must be exactly ``canonical_json`` of its own value."""
-    obj = parse_strict(data, max_depth=max_depth, max_items=max_items)
+    _check_depth(data, max_depth)
+    obj = _parse_canonical_fast(data, max_depth, max_items)
+    if obj is None:
+        obj = parse_strict(data, max_depth=max_depth, max_items=max_items)
     canonical = json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode(
         "utf-8"
     )

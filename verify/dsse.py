@@ -158,8 +158,15 @@ def parse_envelope(
             size=len(data),
             max_bytes=max_bytes,
         )
-    # 2. Strict JSON (canonical if required).
-    doc = parse_canonical(data) if require_canonical else parse_strict(data)
+    # 2. Strict JSON (canonical if required). Canonical input is the common case even
+    #    when not required (our own writers send it), so try that first.
+    canonical = True
+    try:
+        doc = parse_canonical(data)
+    except MalformedInput:
+        if require_canonical:
+            raise
+        doc, canonical = parse_strict(data), False
     # 3. Exactly the three fields of envelope.md.
     obj = _exact_keys(doc, {"payload", "payloadType", "signatures"}, "envelope")
     # 4. Our payload type only.
@@ -188,9 +195,9 @@ def parse_envelope(
         sigs.append(Signature(keyid, sig))
     _check_keyids([s.keyid for s in sigs])
     env = Envelope(payload_type, payload, tuple(sigs))
-    # 7. The stored bytes are the canonical encoding (true by steps 2-6; checked anyway).
-    if require_canonical and env.raw != data:
-        _refuse("envelope is not canonical", "phong bì không ở dạng chuẩn tắc")
+    # 7. Canonical input with exactly these fields is its own canonical encoding.
+    if canonical:
+        env.__dict__["raw"] = data
     return env
 
 

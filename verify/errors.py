@@ -30,6 +30,15 @@ class LocalizedError(Exception):
     def __str__(self) -> str:
         return f"{self.code}: {self.en} / {self.vi}"
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Exceptions pickle through ``args``; keep both messages and the evidence, so an
+        # error raised in a worker process arrives whole.
+        return (_rebuild, (type(self), self.en, self.vi, self.evidence))
+
+
+def _rebuild(cls: type[LocalizedError], en: str, vi: str, evidence: dict[str, Any]) -> Any:
+    return cls(en, vi, **evidence)
+
 
 class VerificationError(LocalizedError):
     """Something failed to verify. Subclasses name what."""

@@ -18,7 +18,9 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
+from uuid import UUID
 
+from domain.ledger import StaleRead
 from verify.merkle import NodeId, TreeBuilder, leaf_hash, subtree_nodes
 
 Exec = Callable[[str, Sequence[Any]], Any]
@@ -33,6 +35,14 @@ def create_statements(blob: str, bigint: str) -> list[str]:
         f"CREATE TABLE IF NOT EXISTS log_head (id INTEGER PRIMARY KEY, size {bigint} NOT NULL, "
         f"root {blob} NOT NULL)",
     ]
+
+
+def check_read_versions(read: Mapping[UUID, int], stored: Mapping[UUID, int]) -> None:
+    """Raise ``StaleRead`` if a chain the batch was judged against changed meanwhile
+    (another writer process appended to it, or created it)."""
+    stale = sorted(str(cid) for cid, v in read.items() if stored.get(cid, 0) != v)
+    if stale:
+        raise StaleRead(stale)
 
 
 class LogTree:

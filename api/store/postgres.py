@@ -7,16 +7,20 @@ commit order.
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Sequence
 from typing import Any
+from uuid import UUID
 
-from eventsourcing.persistence import StoredEvent
+import psycopg
+from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg import Cursor
 from psycopg.rows import DictRow
-from psycopg.sql import SQL
+from psycopg.sql import SQL, Identifier
 
-from api.store.logtree import LogTree, create_statements, read_nodes
+from api.store.logtree import LogTree, check_read_versions, create_statements, read_nodes
 from verify.merkle import NodeId
 
 
@@ -25,13 +29,45 @@ class LogPostgresRecorder(PostgresApplicationRecorder):
         super().__init__(*args, **kwargs)
         self.tree = LogTree("%s")
         self.sql_create_statements.extend(SQL(s) for s in create_statements("BYTEA", "BIGINT"))  # type: ignore[arg-type]
+        self._failed = threading.local()
+
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Any:
+        self._failed.error = None
+        try:
+            return super().insert_events(stored_events, **kwargs)
+        except Exception as e:
+            error, self._failed.error = self._failed.error, None
+            if isinstance(error, psycopg.IntegrityError) or isinstance(e, psycopg.IntegrityError):
+                # e.g. a chain version another writer stored first: a conflict to retry
+                raise IntegrityError(str(error or e)) from None
+            if error is not None:  # our hook failed: raise its error, not the abort's
+                raise error from None
+            raise
 
     def _insert_stored_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> None:
+        try:
+            self._insert_with_log(curs, stored_events, **kwargs)
+        except BaseException as e:
+            # The library catches errors raised here and commits anyway (to re-raise after
+            # its pipeline block), so put the transaction itself in the failed state: then
+            # the commit rolls back and no event is stored without its leaf, or vice versa.
+            self._failed.error = e
+            with contextlib.suppress(psycopg.Error):
+                curs.execute("SELECT 1 / 0  -- minhbach: abort this transaction")
+            raise
+
+    def _insert_with_log(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> None:
         super()._insert_stored_events(curs, stored_events, **kwargs)
         # A second cursor, so the library can still fetch its RETURNING rows from ``curs``.
         with curs.connection.cursor() as c:
+            read: dict[UUID, int] = kwargs.get("read_versions") or {}
+            if read:  # optimistic concurrency: what was judged against is still current
+                c.execute(self._versions_sql, (list(read),))
+                check_read_versions(read, {r["originator_id"]: r["v"] for r in c.fetchall()})
 
             def fetchone(sql: str, params: Sequence[Any]) -> Any:
                 c.execute(sql, params)
@@ -52,6 +88,19 @@ class LogPostgresRecorder(PostgresApplicationRecorder):
             )
 
     # -- reads ---------------------------------------------------------------------
+    @property
+    def _versions_sql(self) -> Any:
+        return SQL(
+            "SELECT originator_id, MAX(originator_version) AS v FROM {} "
+            "WHERE originator_id = ANY(%s) GROUP BY originator_id"
+        ).format(Identifier(self.events_table_name))
+
+    def chain_versions(self, ids: Sequence[UUID]) -> dict[UUID, int]:
+        """The stored version of each chain (absent ones are missing)."""
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self._versions_sql, (list(ids),))
+            return {r["originator_id"]: int(r["v"]) for r in curs.fetchall()}
+
     def _all(self, sql: str, params: Sequence[Any] = ()) -> list[list[Any]]:
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(sql, params)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
-from api.store.logtree import LogTree, create_statements, read_nodes
+from api.store.logtree import LogTree, check_read_versions, create_statements, read_nodes
 from verify.merkle import NodeId
 
 
@@ -24,6 +25,9 @@ class LogSQLiteRecorder(SQLiteApplicationRecorder):
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         ids = super()._insert_events(c, stored_events, **kwargs)
+        read: dict[UUID, int] = kwargs.get("read_versions") or {}
+        if read:  # optimistic concurrency: what was judged against is still current
+            check_read_versions(read, self._versions(c, list(read)))
 
         def fetchone(sql: str, params: Sequence[Any]) -> Any:
             c.execute(sql, params)
@@ -44,6 +48,20 @@ class LogSQLiteRecorder(SQLiteApplicationRecorder):
         return ids
 
     # -- reads ---------------------------------------------------------------------
+    def _versions(self, c: Any, ids: Sequence[UUID]) -> dict[UUID, int]:
+        marks = ",".join("?" * len(ids))
+        c.execute(
+            f"SELECT originator_id, MAX(originator_version) FROM {self.events_table_name} "
+            f"WHERE originator_id IN ({marks}) GROUP BY originator_id",
+            [k.hex for k in ids],
+        )
+        return {UUID(r[0]): int(r[1]) for r in c.fetchall()}
+
+    def chain_versions(self, ids: Sequence[UUID]) -> dict[UUID, int]:
+        """The stored version of each chain (absent ones are missing)."""
+        with self.datastore.transaction(commit=False) as c:
+            return self._versions(c, ids)
+
     def _all(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         with self.datastore.transaction(commit=False) as c:
             c.execute(sql, params)

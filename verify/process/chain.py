@@ -10,6 +10,7 @@ verifier applies them directly. Both judge through ``check`` and change only thr
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -19,6 +20,7 @@ from verify.refusals import BrokenChain, Duplicate
 _NS = uuid5(NAMESPACE_URL, "https://minhbach.example/ledger")
 
 
+@lru_cache(maxsize=65_536)
 def chain_id(kind: str, unit: str, year: int | None) -> UUID:
     """The stable id of a chain: ``registry``, ``evaluation`` or ``round``, unit, year."""
     return uuid5(_NS, f"{kind}:{unit}:{year if year is not None else '-'}")

@@ -12,12 +12,13 @@ not refusals (``verify.law.rules``; ADR 0002).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from verify.dsse import Envelope, parse_envelope, verify_signatures
+from verify.errors import VerificationError
 from verify.keys import PublicKey, load_public_key
 from verify.law.catalog import Catalog
 from verify.process.authority import Authority, authority_of
@@ -42,6 +43,35 @@ class World(Protocol):
     def evaluation(self, unit: str, year: int) -> EvaluationState | None: ...
 
     def round(self, unit: str, year: int) -> RoundState | None: ...
+
+
+@dataclass(frozen=True)
+class Prechecked:
+    """An envelope parsed, and its signatures verified, ahead of judging.
+
+    ``signatures_verified`` means every signature verifies under the key whose id it
+    names; since a key id is the SHA-256 of the key, that is the enrolled key, so the
+    judge still checks enrolment, validity and roles but not the cryptography again.
+    """
+
+    env: Envelope
+    payload: Payload
+    signatures_verified: bool
+
+
+def precheck(data: bytes, keys: Mapping[str, PublicKey]) -> Prechecked:
+    """Parse ``data`` (raising what the judge would) and verify its signatures if every
+    signing key is in ``keys`` (any keys: only ids that match count). A signature that
+    does not verify is left for the judge, which refuses it in its own order of checks."""
+    env = parse_envelope(data, require_canonical=False, max_bytes=MAX_ENVELOPE_BYTES)
+    payload = parse_payload(env.payload)
+    if not all(s.keyid in keys for s in env.signatures):
+        return Prechecked(env, payload, False)
+    try:
+        verify_signatures(env, keys)
+    except VerificationError:
+        return Prechecked(env, payload, False)
+    return Prechecked(env, payload, True)
 
 
 @dataclass
@@ -82,9 +112,14 @@ class Judge:
         self.clock = clock
         self.partial = partial
 
-    def judge(self, data: bytes) -> Verdict:
-        env = parse_envelope(data, require_canonical=False, max_bytes=MAX_ENVELOPE_BYTES)
-        p = parse_payload(env.payload)
+    def judge(self, data: bytes, pre: Prechecked | None = None) -> Verdict:
+        """Judge ``data``; ``pre`` is what ``precheck`` already found for these bytes
+        (possibly in another process), so parsing and signature checks are not repeated."""
+        if pre is None:
+            env = parse_envelope(data, require_canonical=False, max_bytes=MAX_ENVELOPE_BYTES)
+            p = parse_payload(env.payload)
+        else:
+            env, p = pre.env, pre.payload
         spec = spec_for(p.type)
         check_data(spec, p.data)
         now = self.clock() if self.clock is not None else None
@@ -96,7 +131,7 @@ class Judge:
             return Verdict(env, p, spec, digest, "registry", None, [None] * len(p.signers))
         if reg is None:
             raise OutOfOrder("the ledger has not been initialised", "sổ cái chưa được khởi tạo")
-        signers = self._verify(env, p, reg, now)
+        signers = self._verify(env, p, reg, now, pre is not None and pre.signatures_verified)
         verdict = Verdict(env, p, spec, digest, spec.chain, None, signers)
         if spec.chain == "registry":
             self._authorise(spec, p, signers, reg, None, None)
@@ -148,9 +183,10 @@ class Judge:
             )
 
     def _verify(
-        self, env: Envelope, p: Payload, reg: RegistryState, now: datetime | None
+        self, env: Envelope, p: Payload, reg: RegistryState, now: datetime | None, done: bool
     ) -> list[KeyRecord | None]:
-        """Check every signature; return each signer's enrolment (None for the trust root)."""
+        """Check every signer's key and signature (the signatures only if not ``done``);
+        return each signer's enrolment (None for the trust root)."""
         keys: dict[str, PublicKey] = {}
         records: list[KeyRecord | None] = []
         for kid in p.signers:
@@ -161,7 +197,8 @@ class Judge:
             rec = reg.valid_key(kid, p.time, now)
             keys[kid] = rec.key
             records.append(rec)
-        verify_signatures(env, keys)
+        if not done:
+            verify_signatures(env, keys)
         return records
 
     def _initialise(self, env: Envelope, p: Payload, reg: RegistryState | None) -> None:

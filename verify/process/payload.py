@@ -57,7 +57,7 @@ def parse_time(s: object, field: str = "time") -> datetime:
             value=str(s)[:64],
         )
     try:
-        return datetime.strptime(s, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+        return datetime.fromisoformat(s)  # "Z" is UTC (Python ≥ 3.11)
     except ValueError:
         raise BadEvent(
             f"{field} is not a real date/time", f"{field} không phải ngày giờ hợp lệ", value=s
