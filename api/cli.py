@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 from api.config import Settings, make_ledger
-from domain.chain import chain_id
 from domain.ledger import Ledger
 from domain.signing import Signer, generate, load_signer, sign_event
 from verify.errors import LocalizedError
@@ -85,13 +84,8 @@ def _submit_local(ledger: Ledger, envelopes: list[bytes]) -> list[dict[str, Any]
 
 
 def _head(ledger: Ledger, type_: str, unit: str, year: int | None) -> str | None:
-    chain = spec_for(type_).chain
-    agg_year = None if chain == "registry" else year
-    try:
-        agg = ledger.repository.get(chain_id(chain, unit, agg_year))
-    except Exception:  # noqa: BLE001 - no such chain yet
-        return None
-    return getattr(agg, "head", None)
+    chain = ledger.chain(spec_for(type_).chain, unit, year)
+    return None if chain is None else chain.head
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -167,12 +161,14 @@ def cmd_sign(args: argparse.Namespace) -> int:
 def _remote_head(url: str, doc: dict[str, Any]) -> str | None:
     import httpx
 
-    r = httpx.get(f"{url.rstrip('/')}/v1/evaluations/{doc['unit']}/{doc['year']}", timeout=30)
+    kind = spec_for(doc["type"]).chain
+    params = {} if kind == "registry" else {"year": doc["year"]}
+    r = httpx.get(f"{url.rstrip('/')}/v1/chains/{kind}/{doc['unit']}", params=params, timeout=30)
     if r.status_code == 404:
         return None
     r.raise_for_status()
-    timeline = r.json().get("timeline", [])
-    return timeline[-1]["hash"] if timeline else None
+    head: str | None = r.json()["head"]
+    return head
 
 
 def cmd_submit(args: argparse.Namespace) -> int:

@@ -15,7 +15,7 @@ from api import problems
 from api.batcher import Batcher
 from api.config import Settings, make_ledger
 from api.precheck import Prechecker
-from api.routes import evaluations, events, health, pages, provinces, units
+from api.routes import chains, evaluations, events, health, pages, provinces, units
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -48,6 +48,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     problems.install(app)
-    for module in (events, evaluations, units, provinces, health, pages):
+    for module in (events, chains, evaluations, units, provinces, health, pages):
         app.include_router(module.router)
     return app

@@ -233,6 +233,12 @@ class Ledger(Application[UUID]):
         rnd: Round | None = self._load(Round, chain_id("round", unit, year))
         return rnd
 
+    def chain(self, kind: str, unit: str, year: int | None) -> Chain | None:
+        """The registry, an evaluation or a round, as stored (a copy), or None."""
+        cls = {"registry": Registry, "evaluation": Evaluation, "round": Round}[kind]
+        found: Chain | None = self._load(cls, chain_id(kind, unit, None if kind == "registry" else year))
+        return found
+
     def findings_for(self, unit: str, year: int) -> list[Finding]:
         ev = self.evaluation(unit, year)
         reg = self.registry()

@@ -9,15 +9,24 @@ receipt; ``minhbach events export`` then gives back exactly the log. The setup c
 
 from __future__ import annotations
 
+import hashlib
 import json
+import socket
 import stat
+import threading
+import time
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
+import uvicorn
 
 from api.cli import main, write_private
+from api.config import Settings
+from api.main import create_app
 from domain.ledger import Ledger, Receipt
 from domain.signing import Signer
 from verify.process.payload import format_time
@@ -106,3 +115,46 @@ def test_a_whole_year_of_one_commune_and_its_round_through_the_cli(
     exported = out.read_bytes().splitlines()
     signed = sorted(tmp_path.glob("*.dsse.json"))
     assert exported[-len(signed):] == [p.read_bytes() for p in signed]
+
+
+@pytest.fixture
+def server(ledger_url: str, world: Any) -> Iterator[str]:
+    """A real uvicorn on a free loopback port, over the world's database."""
+    settings = Settings(database_url=ledger_url, scope="96", origin="minhbach.example/96")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    srv = uvicorn.Server(uvicorn.Config(create_app(settings), port=port, log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    while not srv.started:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(10)
+
+
+def test_sign_looks_up_the_chain_head_on_a_server_and_submit_posts_there(
+    world: Any, server: str, tmp_path: Path
+) -> None:
+    cli = CliWorld(world, "", tmp_path)
+    code = world.codes[1]
+    steps = [
+        ([world.chair(code)], "EvaluationOpened", {"catalog_id": world.catalog(Y).catalog_id}),
+        ([world.chair(code)], "IndicatorAssigned",
+         {"indicator": world.catalog(Y).indicators[0].id, "official_id": world.assignee(code, Y, 0).id}),
+    ]  # fmt: skip
+    for n, (signers, type_, data) in enumerate(steps):
+        event = tmp_path / f"remote-{n}.json"
+        event.write_text(json.dumps({"type": type_, "unit": code, "year": Y,
+                                     "time": f"2023-12-01T0{n + 1}:00:00Z", "data": data}))  # fmt: skip
+        signed = tmp_path / f"remote-{n}.dsse.json"
+        keys = [a for s in signers for a in ("--key", cli.key_file(s))]
+        run("sign", "--url", server, *keys, str(event), "-o", str(signed))
+        run("submit", "--url", server, str(signed))
+    head = httpx.get(f"{server}/v1/chains/evaluation/{code}", params={"year": Y}).json()
+    assert head["head"] == hashlib.sha256(signed.read_bytes()).hexdigest() and head["length"] == 2
+    missing = httpx.get(f"{server}/v1/chains/round/{code}", params={"year": Y})
+    assert missing.status_code == 404 and missing.headers["content-type"].startswith("application/problem+json")
+    assert httpx.get(f"{server}/v1/chains/registry/96").json()["length"] > 40
+    assert httpx.get(f"{server}/v1/chains/evaluation/{code}").status_code == 404  # year needed
