@@ -15,12 +15,14 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from cryptography.x509.oid import CRLEntryExtensionOID, ExtensionOID
+from cryptography.x509.oid import ExtensionOID
 
+from verify.errors import MalformedInput
 from verify.x509_errors import (
     CRLIssuerMismatch,
     CRLNotYetValid,
@@ -40,7 +42,6 @@ HANDLED_CRL_EXTENSIONS = {
     ExtensionOID.FRESHEST_CRL,
     ExtensionOID.AUTHORITY_INFORMATION_ACCESS,
 }
-HANDLED_ENTRY_EXTENSIONS = {CRLEntryExtensionOID.CRL_REASON, CRLEntryExtensionOID.INVALIDITY_DATE}
 
 
 @dataclass(frozen=True)
@@ -57,9 +58,7 @@ class Revocation:
     @property
     def effective(self) -> datetime:
         """From when signatures are suspect: the invalidity date if earlier, else revocation."""
-        if self.invalid_since is not None and self.invalid_since < self.revoked_at:
-            return self.invalid_since
-        return self.revoked_at
+        return _effective(self.revoked_at, self.invalid_since)
 
     def as_dict(self) -> dict[str, Any]:
         doc: dict[str, Any] = {
@@ -76,6 +75,10 @@ class Revocation:
         return doc
 
 
+# serial -> (revocationDate, CRLReason name or None, invalidityDate or None)
+Entries = Mapping[int, tuple[datetime, str | None, datetime | None]]
+
+
 @dataclass(frozen=True)
 class RevocationList:
     """A verified CRL: who signed it, when, and what it revokes."""
@@ -86,11 +89,21 @@ class RevocationList:
     this_update: datetime
     next_update: datetime | None
     number: int | None  # cRLNumber (§5.2.3)
-    entries: Mapping[int, Revocation] = field(repr=False)
+    entries: Entries = field(repr=False)
 
-    @property
+    @cached_property
     def fingerprint(self) -> str:
         return hashlib.sha256(self.der).hexdigest()
+
+    def revocation(self, serial: int) -> Revocation | None:
+        """The entry for ``serial`` (a certificate of this CRL's issuer), if listed."""
+        entry = self.entries.get(serial)
+        if entry is None:
+            return None
+        revoked_at, reason, invalid_since = entry
+        return Revocation(
+            serial, revoked_at, reason, invalid_since, self.issuer_key_id, self.fingerprint
+        )
 
     def current_at(self, t: datetime) -> bool:
         """True when ``t`` falls between thisUpdate and nextUpdate (fresh evidence)."""
@@ -108,8 +121,10 @@ class RevocationList:
         }
 
 
-def load_crl(data: bytes) -> x509.CertificateRevocationList:
-    """Exactly one CRL, DER or one PEM ``X509 CRL`` block (RFC 7468 §6)."""
+_Raw = list[tuple[int, datetime, x509.Extensions]]
+
+
+def _read(data: bytes) -> tuple[x509.CertificateRevocationList, bytes, _Raw]:
     if isinstance(data, bytes) and data.lstrip().startswith(b"-----BEGIN"):
         blocks = pem_blocks(data, b"X509 CRL", what="CRL")
         if len(blocks) != 1:
@@ -125,8 +140,7 @@ def load_crl(data: bytes) -> x509.CertificateRevocationList:
         # Parsing is lazy: touch every field now, so a bad one fails here and not later.
         _ = (crl.issuer.rfc4514_string(), crl.extensions, crl.signature_algorithm_oid)
         _ = (crl.last_update_utc, crl.next_update_utc)
-        for entry in crl:
-            _ = (entry.serial_number, entry.revocation_date_utc, entry.extensions)
+        raw = [(e.serial_number, e.revocation_date_utc, e.extensions) for e in crl]
     except Exception:  # ValueError, DuplicateExtension, unparseable entries
         raise MalformedCRL("not a valid DER CRL", "không phải CRL mã hóa DER hợp lệ") from None
     if not exact:
@@ -134,7 +148,12 @@ def load_crl(data: bytes) -> x509.CertificateRevocationList:
             "CRL bytes are not its exact DER encoding",
             "dữ liệu CRL không phải mã hóa DER chính xác của nó",
         )
-    return crl
+    return crl, data, raw
+
+
+def load_crl(data: bytes) -> x509.CertificateRevocationList:
+    """Exactly one CRL, DER or one PEM ``X509 CRL`` block (RFC 7468 §6)."""
+    return _read(data)[0]
 
 
 def _check_shape(crl: x509.CertificateRevocationList) -> None:
@@ -156,16 +175,6 @@ def _check_shape(crl: x509.CertificateRevocationList) -> None:
                 "không hỗ trợ CRL gián tiếp hoặc CRL cho chứng thư thuộc tính",
                 check="crl_scope",
             )
-    for entry in crl:
-        for ext in entry.extensions:
-            if ext.critical and ext.oid not in HANDLED_ENTRY_EXTENSIONS:
-                raise UnhandledCriticalExtension(
-                    f"a CRL entry has critical extension {ext.oid.dotted_string}",
-                    f"một mục của CRL có phần mở rộng bắt buộc {ext.oid.dotted_string}",
-                    check="crl_entry_extension",
-                    extension=ext.oid.dotted_string,
-                    serial=format(entry.serial_number, "x"),
-                )
     nu = crl.next_update_utc
     if nu is not None and nu < crl.last_update_utc:
         raise MalformedCRL(
@@ -186,6 +195,37 @@ def _check_shape(crl: x509.CertificateRevocationList) -> None:
         )
 
 
+def _entries(raw: _Raw) -> dict[int, tuple[datetime, str | None, datetime | None]]:
+    """One pass over the entries: refuse unhandled critical extensions, keep the earliest
+    effective entry of a serial listed twice."""
+    out: dict[int, tuple[datetime, str | None, datetime | None]] = {}
+    for serial, revoked_at, extensions in raw:
+        reason: str | None = None
+        invalid: datetime | None = None
+        for ext in extensions:
+            value = ext.value
+            if isinstance(value, x509.CRLReason):
+                reason = value.reason.name
+            elif isinstance(value, x509.InvalidityDate):
+                invalid = value.invalidity_date_utc
+            elif ext.critical:
+                raise UnhandledCriticalExtension(
+                    f"a CRL entry has critical extension {ext.oid.dotted_string}",
+                    f"một mục của CRL có phần mở rộng bắt buộc {ext.oid.dotted_string}",
+                    check="crl_entry_extension",
+                    extension=ext.oid.dotted_string,
+                    serial=format(serial, "x"),
+                )
+        old = out.get(serial)
+        if old is None or _effective(revoked_at, invalid) < _effective(old[0], old[2]):
+            out[serial] = (revoked_at, reason, invalid)
+    return out
+
+
+def _effective(revoked_at: datetime, invalid_since: datetime | None) -> datetime:
+    return invalid_since if invalid_since is not None and invalid_since < revoked_at else revoked_at
+
+
 def _may_sign_crls(ca: x509.Certificate) -> bool:
     try:
         usage = ca.extensions.get_extension_for_class(x509.KeyUsage).value
@@ -200,8 +240,16 @@ def verify_crl(data: bytes, issuers: Iterable[x509.Certificate], *, at: datetime
     ``issuers`` are CA certificates the verifier already trusts (the anchors and the
     intermediates of validated chains); the one that signed the CRL is found among them.
     """
-    crl = load_crl(data)
+    if at.tzinfo is None:
+        raise MalformedInput(
+            "the recording time must carry a time zone", "thời điểm ghi nhận phải kèm múi giờ"
+        )
+    # 1. Exactly one DER CRL, every field parsed.
+    crl, der, raw = _read(data)
+    # 2. A complete CRL we can use: known critical extensions, sane dates, SHA-2/3.
     _check_shape(crl)
+    entries = _entries(raw)
+    # 3. Signed by a known CA of the issuer's name, which may sign CRLs.
     issuer_dn = read_name(crl.issuer).rfc4514
     named = [c for c in issuers if c.subject == crl.issuer]
     signer = next((c for c in named if _signature_valid(crl, c)), None)
@@ -220,6 +268,7 @@ def verify_crl(data: bytes, issuers: Iterable[x509.Certificate], *, at: datetime
             check="crl_sign",
             issuer=issuer_dn,
         )
+    # 4. Not issued after the time it is recorded at.
     this_update = crl.last_update_utc
     if this_update > at:
         raise CRLNotYetValid(
@@ -229,29 +278,10 @@ def verify_crl(data: bytes, issuers: Iterable[x509.Certificate], *, at: datetime
             this_update=this_update.isoformat(),
             at=at.isoformat(),
         )
-    key_id = spki_key_id(signer)
-    der = crl.public_bytes(serialization.Encoding.DER)  # == the DER given (load_crl checks)
-    fp = hashlib.sha256(der).hexdigest()
-    entries: dict[int, Revocation] = {}
-    for entry in crl:
-        ext = entry.extensions
-        reason = _value(ext, x509.CRLReason)
-        invalid = _value(ext, x509.InvalidityDate)
-        r = Revocation(
-            serial=entry.serial_number,
-            revoked_at=entry.revocation_date_utc,
-            reason=reason.reason.name if reason is not None else None,
-            invalid_since=invalid.invalidity_date_utc if invalid is not None else None,
-            issuer_key_id=key_id,
-            crl=fp,
-        )
-        old = entries.get(r.serial)
-        if old is None or r.effective < old.effective:
-            entries[r.serial] = r
     number = _value(crl.extensions, x509.CRLNumber)
     return RevocationList(
         der=der,
-        issuer_key_id=key_id,
+        issuer_key_id=spki_key_id(signer),
         issuer=issuer_dn,
         this_update=this_update,
         next_update=crl.next_update_utc,

@@ -41,7 +41,7 @@ def _find(chain: ValidatedChain, lists: Iterable[RevocationList]) -> tuple[int, 
         serial = chain.certificates[position].serial_number
         found: list[Revocation] = []
         for crl in known:
-            r = crl.entries.get(serial) if crl.issuer_key_id == issuer else None
+            r = crl.revocation(serial) if crl.issuer_key_id == issuer else None
             if r is None:
                 continue
             if r.reason == "certificate_hold" and newest[issuer].fingerprint != crl.fingerprint:

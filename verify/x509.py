@@ -4,9 +4,10 @@ An official's certificate is accepted when a path leads from it, through the giv
 intermediates, to one of the deployment's trust anchors (RFC 5280 §6.1), under this
 profile (ADR "x509-path-validation" says why it is written here and not delegated):
 
-1. Path building (RFC 4158, simplified): each issuer is a given certificate or anchor
-   whose subject equals the issuer name (and whose subjectKeyIdentifier matches the
-   authorityKeyIdentifier, when both are present), and whose key verifies the signature.
+1. Path building (``verify.x509_path``, RFC 4158 simplified): each issuer is a given
+   certificate or anchor whose subject equals the issuer name (and whose
+   subjectKeyIdentifier matches the authorityKeyIdentifier, when both are present), whose
+   key verifies the signature, which is SHA-2 or SHA-3 (step 3).
 2. Every certificate, anchor included, is valid at the time ``at`` (notBefore <= at <=
    notAfter, §4.1.2.5).
 3. Algorithms (Circular 15/2025/TT-BKHCN): RSA keys of 2048 bits or more, ECDSA on
@@ -18,12 +19,13 @@ profile (ADR "x509-path-validation" says why it is written here and not delegate
 6. The leaf: not a CA; keyUsage present with digitalSignature or nonRepudiation
    (contentCommitment); an extendedKeyUsage, if present, allows signing documents.
 
-Revocation is not judged here: see ``verify.crl``, which reads CRLs from the log.
+Revocation is not judged here: see ``verify.crl`` and ``verify.revocation`` (CRLs from
+the log). Checks 2-6 are in ``verify.x509_profile``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
@@ -33,24 +35,13 @@ from cryptography.hazmat.primitives import serialization
 
 from verify.errors import MalformedInput, UnsupportedKey
 from verify.keys import PublicKey, public_key_from_crypto
-from verify.x509_errors import (
-    BadCertificateSignature,
-    CertificateError,
-    IssuerNotFound,
-    UntrustedRoot,
-)
-from verify.x509_info import CertificateInfo, describe, fingerprint, read_name, spki_key_id
+from verify.x509_errors import CertificateError, UntrustedRoot
+from verify.x509_info import CertificateInfo, describe, fingerprint, spki_key_id
 from verify.x509_load import load_certificate, load_pem_certificates
-from verify.x509_profile import (
-    check_certificate,
-    check_signature_algorithm,
-    check_time,
-    evidence,
-)
+from verify.x509_path import MAX_INTERMEDIATES, PathSearch, aki_matches
+from verify.x509_profile import check_certificate, check_time, evidence
 
-MAX_INTERMEDIATES = 4  # bounds path building; national chains have one or two
 MAX_ANCHORS = 32
-SIGNATURE_BUDGET = 64  # signature checks one path search may spend (as webpki's Budget)
 
 __all__ = [
     "MAX_ANCHORS",
@@ -62,6 +53,7 @@ __all__ = [
     "fingerprint",
     "load_anchors",
     "load_certificate",
+    "replay_chain",
     "validate_chain",
 ]
 
@@ -118,6 +110,11 @@ class ValidatedChain:
         return self.certificates[0]
 
     @property
+    def path(self) -> tuple[x509.Certificate, ...]:
+        """The path without its anchor: the one spelling of a chain an event carries."""
+        return self.certificates[:-1]
+
+    @property
     def not_before(self) -> datetime:
         """Start of the window in which every certificate of the chain is valid."""
         return max(c.not_valid_before_utc for c in self.certificates)
@@ -140,105 +137,6 @@ class ValidatedChain:
 
 def _role(position: int, length: int) -> str:
     return "leaf" if position == 0 else "anchor" if position == length - 1 else "intermediate"
-
-
-def _aki_matches(child: x509.Certificate, parent: x509.Certificate) -> bool:
-    """False only when both key identifiers are present and differ (RFC 5280 §4.2.1.1)."""
-    try:
-        aki = child.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier).value
-        ski = parent.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
-    except x509.ExtensionNotFound:
-        return True
-    return aki.key_identifier is None or aki.key_identifier == ski.digest
-
-
-class _Search:
-    """Depth-first path building; remembers the failure that got furthest."""
-
-    def __init__(self, pool: Sequence[x509.Certificate], anchors: Sequence[TrustAnchor]):
-        self.pool = pool
-        self.anchors = anchors
-        self.failure: tuple[int, CertificateError] | None = None
-        self.budget = SIGNATURE_BUDGET
-
-    def signed_by(self, child: x509.Certificate, parent: x509.Certificate) -> bool:
-        if self.budget == 0:
-            raise MalformedInput(
-                "too many candidate issuers to search",
-                "quá nhiều chứng thư ứng viên để dựng chuỗi",
-                budget=SIGNATURE_BUDGET,
-            )
-        self.budget -= 1
-        try:
-            child.verify_directly_issued_by(parent)
-        except Exception:  # InvalidSignature, or an issuer key that cannot verify it
-            return False
-        return True
-
-    def fail(self, depth: int, error: CertificateError) -> None:
-        if self.failure is None or depth > self.failure[0]:
-            self.failure = (depth, error)
-
-    def paths(
-        self, path: list[x509.Certificate]
-    ) -> Iterator[tuple[list[x509.Certificate], TrustAnchor]]:
-        cert, depth = path[-1], len(path) - 1
-        role = "leaf" if depth == 0 else "intermediate"
-        try:
-            check_signature_algorithm(cert, depth, role)
-        except CertificateError as e:
-            self.fail(depth, e)
-            return
-        named = verified = False
-        for anchor in self.anchors:
-            a = anchor.certificate
-            if a.subject == cert.issuer and _aki_matches(cert, a):
-                named = True
-                if self.signed_by(cert, a):
-                    verified = True
-                    yield [*path, a], anchor
-        if depth < MAX_INTERMEDIATES:
-            for c in self.pool:
-                if c.subject == cert.issuer and _aki_matches(cert, c) and c not in path:
-                    named = True
-                    if self.signed_by(cert, c):
-                        verified = True
-                        yield from self.paths([*path, c])
-        if verified:
-            return
-        ev = evidence(cert, depth, role)
-        if named:
-            self.fail(
-                depth,
-                BadCertificateSignature(
-                    "the certificate's signature was not made by its issuer's key",
-                    "chữ ký trên chứng thư không do khóa của tổ chức cấp tạo ra",
-                    check="signature",
-                    issuer=read_name(cert.issuer).rfc4514,
-                    **ev,
-                ),
-            )
-        elif cert.issuer == cert.subject:
-            self.fail(
-                depth,
-                UntrustedRoot(
-                    "the chain ends at a root certificate that is not a trust anchor",
-                    "chuỗi chứng thư kết thúc ở một chứng thư gốc không nằm trong danh sách gốc tin cậy",
-                    check="trust_anchor",
-                    **ev,
-                ),
-            )
-        else:
-            self.fail(
-                depth,
-                IssuerNotFound(
-                    "no given certificate or trust anchor issued this certificate",
-                    "không tìm thấy chứng thư của tổ chức cấp (trong chuỗi đã gửi hay trong gốc tin cậy)",
-                    check="issuer",
-                    issuer=read_name(cert.issuer).rfc4514,
-                    **ev,
-                ),
-            )
 
 
 def validate_chain(
@@ -268,7 +166,7 @@ def validate_chain(
             count=len(intermediates),
         )
     anchor_certs = [a.certificate for a in anchor_list]
-    search = _Search([c for c in intermediates if c not in anchor_certs], anchor_list)
+    search = PathSearch([c for c in intermediates if c not in anchor_certs], anchor_list)
     first_error: CertificateError | None = None
     # 1. Build candidate paths; 2-6. check each; the first that passes wins.
     for path, anchor in search.paths([leaf]):
@@ -278,7 +176,8 @@ def validate_chain(
             first_error = first_error or e
     if first_error is not None:
         raise first_error
-    assert search.failure is not None
+    if search.failure is None:  # unreachable: a search that yields nothing records why
+        raise UntrustedRoot("no path to a trust anchor", "không dựng được chuỗi tới gốc tin cậy")
     raise search.failure[1]
 
 
@@ -298,3 +197,29 @@ def _check_path(path: list[x509.Certificate], anchor: TrustAnchor, at: datetime)
 def _intermediates_below(path: list[x509.Certificate], i: int) -> int:
     """Non-self-issued intermediates between ``path[i]`` and the leaf (RFC 5280 §6.1.4 (l))."""
     return sum(1 for c in path[1:i] if c.subject != c.issuer)
+
+
+def replay_chain(
+    path: Sequence[x509.Certificate], anchors: Iterable[TrustAnchor], validated_at: datetime
+) -> ValidatedChain:
+    """Rebuild an accepted chain from its ``path`` (leaf first, anchor left out) without
+    judging it again: for applying stored events, so history that was accepted always
+    loads (ADR 1). Never use it on new input: ``validate_chain`` is for that."""
+    last = path[-1]
+    anchor = next(
+        (
+            a
+            for a in anchors
+            if a.certificate.subject == last.issuer and aki_matches(last, a.certificate)
+        ),
+        None,
+    )
+    if anchor is None:
+        raise UntrustedRoot(
+            "no recorded trust anchor issued this chain",
+            "không có gốc tin cậy đã ghi nhận nào cấp chuỗi chứng thư này",
+            check="trust_anchor",
+            **evidence(last, len(path) - 1, "leaf" if len(path) == 1 else "intermediate"),
+        )
+    key = public_key_from_crypto(path[0].public_key())
+    return ValidatedChain((*path, anchor.certificate), anchor, key, describe(path[0]), validated_at)

@@ -21,6 +21,7 @@ from verify.x509 import (
     fingerprint,
     load_anchors,
     load_certificate,
+    replay_chain,
     validate_chain,
 )
 from verify.x509_errors import (
@@ -424,6 +425,21 @@ def test_cryptography_verifier_agrees_on_every_case(
         assert (ours, theirs) == (False, True)
     else:
         assert ours == theirs
+
+
+def test_a_replayed_chain_equals_the_validated_one_without_rejudging(
+    pki: TestPKI, anchors: tuple[TrustAnchor, ...]
+) -> None:
+    chain = validate_chain(
+        pki.ec_official.cert, [pki.root.cert, pki.intermediate.cert], anchors, NOW
+    )
+    assert chain.path == (pki.ec_official.cert, pki.intermediate.cert)  # what an event carries
+    later = NOW + 10 * YEAR  # every certificate has expired: replay must still load it
+    again = replay_chain(chain.path, anchors, later)
+    assert again.certificates == chain.certificates
+    assert (again.key_id, again.leaf, again.anchor) == (chain.key_id, chain.leaf, chain.anchor)
+    with pytest.raises(UntrustedRoot):
+        replay_chain(chain.path, load_anchors(pki.other_root.pem), NOW)
 
 
 def test_validated_chain_is_frozen(pki: TestPKI, anchors: tuple[TrustAnchor, ...]) -> None:
