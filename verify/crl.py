@@ -136,7 +136,9 @@ def _read(data: bytes) -> tuple[x509.CertificateRevocationList, bytes, _Raw]:
         )
     try:
         crl = x509.load_der_x509_crl(data)
-        exact = crl.public_bytes(serialization.Encoding.DER) == data
+        exact = (
+            crl.public_bytes(serialization.Encoding.DER) == data
+        )  # a guard: the parser is DER-strict
         # Parsing is lazy: touch every field now, so a bad one fails here and not later.
         _ = (crl.issuer.rfc4514_string(), crl.extensions, crl.signature_algorithm_oid)
         _ = (crl.last_update_utc, crl.next_update_utc)

@@ -71,7 +71,9 @@ def load_der_certificate(der: bytes, *, what: str = "certificate") -> x509.Certi
             warnings.simplefilter("ignore")  # a non-positive serial: refused below
             cert = x509.load_der_x509_certificate(der)
             serial = cert.serial_number
-        exact = cert.public_bytes(serialization.Encoding.DER) == der
+        exact = (
+            cert.public_bytes(serialization.Encoding.DER) == der
+        )  # a guard: the parser is DER-strict
         version = cert.version
         # Parsing is lazy: touch every field now, so a bad one fails here and not later.
         _ = (cert.subject.rfc4514_string(), cert.issuer.rfc4514_string(), cert.extensions)

@@ -315,6 +315,9 @@ def test_an_issuer_with_the_right_name_but_another_key_is_skipped_for_the_real_o
     )
     chain = validate_chain(pki.ec_official.cert, [twin.cert, pki.intermediate.cert], anchors, NOW)
     assert chain.certificates[1] == pki.intermediate.cert
+    # given only the twin, the issuer (that key id) is missing, not a bad signature
+    with pytest.raises(IssuerNotFound):
+        validate_chain(pki.ec_official.cert, [twin.cert], anchors, NOW)
 
 
 def test_a_naive_time_and_missing_anchors_are_refused(pki: TestPKI) -> None:
@@ -355,6 +358,15 @@ def test_anchor_files_that_are_not_certificates_are_refused(bad: bytes) -> None:
 def test_a_non_ca_certificate_cannot_be_an_anchor(pki: TestPKI) -> None:
     with pytest.raises(IssuerNotCA):
         load_anchors(pki.ec_official.pem)
+
+
+def test_ber_lengths_are_not_der_and_are_refused(pki: TestPKI) -> None:
+    der = pki.ec_official.der
+    assert der[:2] == b"\x30\x82"  # SEQUENCE, two length octets
+    body = der[4:]
+    ber = b"\x30\x83\x00" + len(body).to_bytes(2, "big") + body  # same length, not minimal
+    with pytest.raises(MalformedCertificate):
+        load_certificate(ber)
 
 
 def test_load_certificate_accepts_der_and_one_pem_block_only(pki: TestPKI) -> None:
