@@ -299,6 +299,24 @@ def test_intermediates_may_be_unordered_extra_and_include_the_root(
     assert chain.certificates == (pki.ec_official.cert, pki.intermediate.cert, pki.root.cert)
 
 
+def test_ed25519_certificates_are_outside_circular_15(
+    pki: TestPKI, anchors: tuple[TrustAnchor, ...]
+) -> None:
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    leaf = issue(name("Ed Lá"), ed25519.Ed25519PrivateKey.generate(), pki.intermediate)
+    with pytest.raises(WeakAlgorithm) as e:
+        validate_chain(leaf.cert, [pki.intermediate.cert], anchors, NOW)
+    assert e.value.evidence["check"] == "key_algorithm"
+    ed_ca = issue(
+        name("Ed CA"), ed25519.Ed25519PrivateKey.generate(), pki.root, ca=True, usage=CA_USAGE
+    )
+    signed_by_ed = issue(name("Ký bởi Ed"), ec_key(), ed_ca)
+    with pytest.raises(WeakAlgorithm) as e:
+        validate_chain(signed_by_ed.cert, [ed_ca.cert], anchors, NOW)
+    assert (e.value.evidence["check"], e.value.evidence["position"]) == ("signature_algorithm", 0)
+
+
 def test_a_leaf_issued_directly_by_the_anchor_is_accepted(
     pki: TestPKI, anchors: tuple[TrustAnchor, ...]
 ) -> None:
