@@ -5,8 +5,9 @@ intermediate issuing CA, and officials' certificates whose subjects carry the id
 Vietnamese CAs put there (``UID=CCCD:…``, ``UID=MST:…``), RSA-2048 and ECDSA P-256.
 Every defective certificate has exactly one defect, so each refusal has one reason.
 
-``TestPKI.build()`` makes the whole set (a second or two: RSA key generation); tests use it
-through the session-scoped ``pki`` fixture in ``tests/unit/test_x509.py`` and the bench.
+``TestPKI.build()`` makes the whole set (under a second: three RSA keys); unit tests use it
+through the session-scoped ``pki`` fixture (``tests/unit/conftest.py``), and so does
+``bench/x509.py``.
 """
 
 from __future__ import annotations

@@ -89,7 +89,7 @@ class RevocationList:
     this_update: datetime
     next_update: datetime | None
     number: int | None  # cRLNumber (§5.2.3)
-    entries: Entries = field(repr=False)
+    entries: Entries = field(repr=False, compare=False)  # der decides equality
 
     @cached_property
     def fingerprint(self) -> str:
