@@ -2,7 +2,7 @@
 
 Shaped like the Vietnamese public-service PKI: a root ("Cơ quan chứng thực gốc"), an
 intermediate issuing CA, and officials' certificates whose subjects carry the identifiers
-Vietnamese CAs put there (``UID=CCCD:…``, ``UID=MST:…``), RSA-2048 and ECDSA P-256.
+Vietnamese CAs put there (``UID=CCCD:…``, ``UID=MNS:…``), RSA-2048 and ECDSA P-256.
 Every defective certificate has exactly one defect, so each refusal has one reason.
 
 ``TestPKI.build()`` makes the whole set (under a second: three RSA keys); unit tests use it
