@@ -4,6 +4,7 @@
     minhbach init --key trust-root.pem           # initialise a ledger for a province
     minhbach enrol --key trust-root.pem --official-key official.pem --id ... --role ...
     minhbach sign --key official.pem event.json -o event.dsse.json
+    minhbach sign --key official.p12 --password-file pw.txt event.json   # PKCS#12 (.p12/.pfx)
     minhbach submit event.dsse.json [--url http://127.0.0.1:8000 | --database URL]
     minhbach events export -o events.jsonl
     minhbach demo && minhbach serve
@@ -49,8 +50,16 @@ def write_private(path: Path, data: bytes) -> None:
         f.write(data)
 
 
-def _signer(path: str) -> Signer:
-    return load_signer(Path(path).read_bytes())
+def _signer(path: str, password: bytes | None = None) -> Signer:
+    return load_signer(Path(path).read_bytes(), password)
+
+
+def _password(args: argparse.Namespace) -> bytes | None:
+    """The key files' password: ``--password-file`` (one line), else MINHBACH_KEY_PASSWORD."""
+    if getattr(args, "password_file", None):
+        return Path(args.password_file).read_bytes().rstrip(b"\r\n")
+    env = os.environ.get("MINHBACH_KEY_PASSWORD")
+    return env.encode("utf-8") if env else None
 
 
 def cmd_keys_new(args: argparse.Namespace) -> int:
@@ -141,7 +150,8 @@ def cmd_enrol(args: argparse.Namespace) -> int:
 
 def cmd_sign(args: argparse.Namespace) -> int:
     doc = json.loads(Path(args.event).read_text(encoding="utf-8"))
-    signers = [_signer(k) for k in args.key]
+    password = _password(args)
+    signers = [_signer(k, password) for k in args.key]
     t = parse_time(doc["time"]) if doc.get("time") else datetime.now(UTC).replace(microsecond=0)
     prev = doc.get("prev", "auto")
     if prev == "auto":
@@ -292,7 +302,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--key",
         action="append",
         required=True,
-        help="private key file (repeat for several signers)",
+        help="private key file: PKCS#8 (.pem/.der) or PKCS#12 (.p12/.pfx); repeat for several signers",
+    )
+    sg.add_argument(
+        "--password-file",
+        help="file holding the key files' password (else env MINHBACH_KEY_PASSWORD)",
     )
     sg.add_argument("--url", help="look up the chain head on a server")
     sg.add_argument("-o", "--out")

@@ -1,7 +1,9 @@
 """Signing side of the envelope format: officials' private keys and DSSE signing.
 
-Ed25519, ECDSA P-256/SHA-256 and RSA-PSS/SHA-256 (salt = 32 bytes), matching
-``verify.keys``. Private keys are PKCS#8 PEM files (written with mode 0600 by the CLI).
+Ed25519, ECDSA P-256/SHA-256 (DER signatures) and RSA-PSS/SHA-256 (MGF1-SHA-256, salt =
+32 bytes), matching ``verify.keys``. Private keys are PKCS#8 files (PEM or DER, written
+with mode 0600 by the CLI) or PKCS#12 files (.p12/.pfx, RFC 7292) as CAs issue officials'
+certificates in: the key, its certificate and the CA chain, under a password.
 """
 
 from __future__ import annotations
@@ -11,8 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
+from cryptography.hazmat.primitives.serialization import pkcs12
 
 from domain.payload import build_payload
 from verify.dsse import PAYLOAD_TYPE, Signature, encode_envelope, pae
@@ -20,12 +24,15 @@ from verify.keys import PublicKey, public_key_from_crypto, spki_b64
 from verify.refusals import InvalidInput
 
 PrivateKey = ed25519.Ed25519PrivateKey | ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
+PSS_SALT_BYTES = 32  # = verify.keys: RSASSA-PSS salt length (RFC 8017 §9.1), the hash size
 
 
 @dataclass(frozen=True)
 class Signer:
     private: PrivateKey
     public: PublicKey
+    # From a PKCS#12 file: the key's certificate, then the CA certificates it came with.
+    certificates: tuple[x509.Certificate, ...] = ()
 
     @property
     def key_id(self) -> str:
@@ -47,7 +54,7 @@ class Signer:
             return k.sign(message, ec.ECDSA(hashes.SHA256()))
         return k.sign(
             message,
-            padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32),
+            padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=PSS_SALT_BYTES),
             hashes.SHA256(),
         )
 
@@ -78,17 +85,65 @@ def generate(alg: str = "ed25519") -> Signer:
 
 
 def load_signer(data: bytes, password: bytes | None = None) -> Signer:
-    """Load a PKCS#8 private key (PEM or DER)."""
+    """Load a private key file: PKCS#8 (PEM or DER, encrypted or not) or PKCS#12.
+
+    ``password`` is ignored for an unencrypted PKCS#8 key (one password may serve a
+    command given several key files).
+    """
+    pem = data.lstrip().startswith(b"-----")
+    load = serialization.load_pem_private_key if pem else serialization.load_der_private_key
     try:
-        if data.lstrip().startswith(b"-----"):
-            private = serialization.load_pem_private_key(data, password)
-        else:
-            private = serialization.load_der_private_key(data, password)
+        try:
+            private = load(data, password)
+        except TypeError:  # a password given for an unencrypted key, or none for an encrypted one
+            if password is None:
+                raise
+            private = load(data, None)
     except (ValueError, TypeError) as e:
+        if not pem:
+            return load_pkcs12(data, password)
         raise InvalidInput(
             f"cannot read the private key: {e}", f"không đọc được khoá bí mật: {e}"
         ) from None
     return signer_from_private(private)
+
+
+def load_pkcs12(data: bytes, password: bytes | None) -> Signer:
+    """A PKCS#12 (.p12/.pfx) file: its key, with its certificate first then the CA chain.
+
+    The certificate must hold the key's public half; the chain is returned unvalidated
+    (``verify.x509.validate_chain`` judges it).
+    """
+    try:
+        p12 = pkcs12.load_pkcs12(data, password)
+    except (ValueError, TypeError):
+        raise InvalidInput(
+            "cannot read the key file: neither PKCS#8 nor PKCS#12, or a wrong password",
+            "không đọc được tệp khoá: không phải PKCS#8 hay PKCS#12, hoặc sai mật khẩu",
+        ) from None
+    if p12.key is None:
+        raise InvalidInput(
+            "the PKCS#12 file holds no private key", "tệp PKCS#12 không chứa khoá bí mật"
+        )
+    signer = signer_from_private(p12.key)
+    certs = [c.certificate for c in p12.additional_certs]
+    if p12.cert is not None:
+        certs.insert(0, p12.cert.certificate)
+    own = [c for c in certs if _spki(c) == signer.public.spki_der]
+    if certs and not own:
+        raise InvalidInput(
+            "no certificate in the PKCS#12 file is for its private key",
+            "không có chứng thư nào trong tệp PKCS#12 tương ứng với khoá bí mật",
+        )
+    if own:  # the key's own certificate first, then the others in file order
+        certs = [own[0]] + [c for c in certs if c is not own[0]]
+    return Signer(signer.private, signer.public, tuple(certs))
+
+
+def _spki(cert: x509.Certificate) -> bytes:
+    return cert.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
 
 
 def sign_payload(payload: bytes, signers: Sequence[Signer]) -> bytes:
