@@ -14,7 +14,8 @@ from fastapi import FastAPI
 from api import problems
 from api.batcher import Batcher
 from api.config import Settings, make_ledger
-from api.routes import evaluations, events, health, pages, provinces, units
+from api.readmodels import ReadModels
+from api.routes import evaluations, events, health, pages, provinces, readmodels, units
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -23,8 +24,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         ledger = make_ledger(settings)
-        batcher = Batcher(ledger.submit_many)
+        models = ReadModels(settings.database_url)
+        models.start()
+        batcher = Batcher(models.submit_many(ledger))
         await batcher.start()
+        app.state.readmodels = models
         app.state.settings = settings
         app.state.ledger = ledger
         app.state.batcher = batcher
@@ -32,6 +36,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             await batcher.stop()
+            models.close()
             close = getattr(ledger, "close", None)
             if close is not None:
                 close()
@@ -43,6 +48,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     problems.install(app)
-    for module in (events, evaluations, units, provinces, health, pages):
+    for module in (events, evaluations, units, provinces, health, pages, readmodels):
         app.include_router(module.router)
     return app

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -39,22 +40,26 @@ class ProjectionStore:
         self.url = url
         self.postgres = url.startswith(("postgresql://", "postgres://"))
         self.ph = "%s" if self.postgres else "?"
-        self._conn: Any = None
+        self._local = threading.local()  # one connection per thread
+        self._all: list[Any] = []
         with self.tx() as c:
             for sql in _CREATE:
                 c.execute(sql)
 
     # -- connections -------------------------------------------------------------------
     def connection(self) -> Any:
-        if self._conn is None:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
             if self.postgres:
                 import psycopg
 
-                self._conn = psycopg.connect(self.url)
+                conn = psycopg.connect(self.url)
             else:
                 path = unquote(self.url[len("sqlite:///") :])
-                self._conn = sqlite3.connect(path, timeout=60, check_same_thread=False)
-        return self._conn
+                conn = sqlite3.connect(path, timeout=60, check_same_thread=False)
+            self._local.conn = conn
+            self._all.append(conn)
+        return conn
 
     @contextmanager
     def tx(self) -> Iterator[Any]:
@@ -70,9 +75,10 @@ class ProjectionStore:
             cur.close()
 
     def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        for conn in self._all:
+            conn.close()
+        self._all.clear()
+        self._local = threading.local()
 
     def _q(self, sql: str) -> str:
         return sql.replace("?", self.ph)
