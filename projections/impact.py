@@ -20,7 +20,7 @@ from typing import Any
 from projections.fastpath import TrustedReplay
 from projections.format import instant
 from verify.errors import LocalizedError
-from verify.law.catalog import Catalog
+from verify.law.catalog import Catalog, dec_str
 from verify.law.rules import evaluation_findings
 from verify.law.scoring import assess
 from verify.process.evaluation import EvaluationState
@@ -73,7 +73,7 @@ def _assess(cat: Catalog, ev: EvaluationState) -> dict[str, Any]:
         return {"basis": basis, "total": None, "meets": None, "error": e.code, "reasons": []}
     return {
         "basis": basis,
-        "total": str(a.total),
+        "total": dec_str(a.total),
         "meets": a.meets,
         "failing_criteria": list(a.failing_criteria),
         "reasons": [r.code for r in a.reasons],
