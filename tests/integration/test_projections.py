@@ -9,8 +9,6 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-import pytest
-
 from api.demo import Official, at
 from projections.engine import NAMES
 from projections.fastpath import TrustedReplay
