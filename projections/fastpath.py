@@ -50,10 +50,17 @@ def fast_time(s: str) -> datetime:
     )  # fmt: skip
 
 
+_PREFIX = b'{"payload":"'
+
+
 def decode(envelope: bytes | str) -> Payload:
     """The payload of a stored (already judged) envelope, without any strict checks."""
-    env = json.loads(envelope)
-    doc = json.loads(base64.b64decode(env["payload"]))
+    raw = envelope.encode("ascii") if isinstance(envelope, str) else envelope
+    if raw.startswith(_PREFIX):  # canonical (RFC 8785) envelopes put the payload first
+        b64 = raw[len(_PREFIX) : raw.index(b'"', len(_PREFIX))]
+    else:
+        b64 = json.loads(raw)["payload"].encode("ascii")
+    doc = json.loads(base64.b64decode(b64).decode("utf-8"))
     return Payload(
         doc["type"], doc["v"], doc["unit"], doc["year"], doc["prev"],
         tuple(doc["signers"]), fast_time(doc["time"]), doc["data"],
