@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from api import cli_projections
 from api.config import Settings, make_ledger
 from domain.ledger import Ledger
 from domain.signing import Signer, generate, load_signer, sign_event
@@ -325,6 +326,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ex.add_argument("-o", "--out")
     ex.set_defaults(func=cmd_events_export)
+    cli_projections.register_events(ev)
 
     dm = sub.add_parser("demo", help="tạo tỉnh mẫu / build the demo province")
     dm.add_argument("--province", default="96")
@@ -340,6 +342,7 @@ def build_parser() -> argparse.ArgumentParser:
     sv.add_argument("--province", default="96")
     sv.add_argument("--limit", type=int, default=None)
     sv.set_defaults(func=cmd_serve)
+    cli_projections.register(sub)
     return p
 
 

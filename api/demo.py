@@ -69,6 +69,7 @@ class Official:
     role: str
     scope: str
     signer: Signer = field(default_factory=generate)
+    valid_from: str = "2021-12-01T00:00:00Z"
 
     def doc(self) -> dict[str, Any]:
         return {
@@ -78,7 +79,7 @@ class Official:
             "role": self.role,
             "scope": self.scope,
             "key": self.signer.key_doc(),
-            "valid_from": "2021-12-01T00:00:00Z",
+            "valid_from": self.valid_from,
             "valid_until": "2026-12-31T00:00:00Z",
         }
 
@@ -156,6 +157,7 @@ class DemoBuilder:
         self.result = DemoResult()
         self.catalogs = {c.catalog_id: c for c in builtin_catalogs()}
         self.progress: Callable[[int], None] | None = None
+        self.current: list[unitdata.Unit] = []  # units since 01/07/2025 (set by setup)
 
     # -- plumbing -----------------------------------------------------------------
     def person(self) -> str:
@@ -187,8 +189,12 @@ class DemoBuilder:
             self.progress(len(self.pending))
         self.pending = []
 
-    def official(self, id: str, position: str, role: str, scope: str) -> Official:
+    def official(
+        self, id: str, position: str, role: str, scope: str, valid_from: str | None = None
+    ) -> Official:
         o = Official(id, self.person(), position, role, scope)
+        if valid_from is not None:
+            o.valid_from = valid_from
         self.result.officials[id] = o
         return o
 
@@ -204,6 +210,10 @@ class DemoBuilder:
             keep = {c.district_code for c in communes[:limit]}
             districts = [d for d in districts if d.code in keep]
             communes = communes[:limit]
+        if limit is not None:
+            absorbed = {c.successor for c in communes}
+            current = [u for u in current if u.code in absorbed]
+        self.current = current
         docs = [unit_doc(u) for u in (prov, *districts, *communes, *current)]
         for type_, data in genesis(
             origin=f"minhbach.example/{p}",
@@ -553,6 +563,33 @@ class DemoBuilder:
             )
 
 
+    # -- Decision 27/2025: the province holds the round for the current communes ------------
+    def enrol_province(self, province: unitdata.Unit) -> None:
+        """Officials of the province-level round and of the communes created in 2025."""
+        root = self.result.trust_root
+        assert root is not None
+        since, p = "2025-07-01T00:00:00Z", province.code
+        new = [
+            self.official(f"{p}-chu-tich", f"Chủ tịch UBND {province.name}", "province_chairman", p, since),
+            self.official(f"{p}-tu-phap", f"Giám đốc Sở Tư pháp {province.name}", "province_justice", p, since),
+        ]  # fmt: skip
+        new += [
+            self.official(f"{p}-hd-{i}", f"Thành viên Hội đồng {province.name}", "council_member", p, since)
+            for i in range(1, 6)
+        ]  # fmt: skip
+        for c in self.current:
+            if f"{c.code}-chu-tich" in self.result.officials:
+                continue  # the code lived on: its officials stay
+            new.append(self.official(f"{c.code}-chu-tich", f"Chủ tịch UBND {c.name}", "commune_chairman", c.code, since))  # fmt: skip
+            new += [
+                self.official(f"{c.code}-cc-{i}", f"Công chức {c.name}", "commune_official", c.code, since)
+                for i in range(1, 4)
+            ]  # fmt: skip
+        when = at(date(2025, 7, 1), 8)
+        for o in new:
+            self.emit([root], "OfficialEnrolled", self.province, None, when, {"official": o.doc()})
+
+
 def variants_for(
     communes: list[unitdata.Unit], year: int, rng: random.Random
 ) -> dict[str, Variant]:
@@ -575,7 +612,7 @@ def variants_for(
 def build_demo(
     ledger: Ledger,
     province: str = "96",
-    years: Iterable[int] = (2022, 2023, 2024),
+    years: Iterable[int] = (2022, 2023, 2024, 2025),
     limit: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> DemoResult:
@@ -585,10 +622,16 @@ def build_demo(
     by_district: dict[str, list[unitdata.Unit]] = {}
     for c in communes:
         by_district.setdefault(c.district_code or "", []).append(c)
+    prov = unitdata.current_province(province)[0]
     for year in years:
         cat = next(c for c in b.catalogs.values() if c.applies_to(year))
-        variants = variants_for(communes, year, b.rng)
-        for n, d in enumerate(districts):
+        units, holders = communes, districts
+        if cat.authority.level.value == "province":  # Decision 27/2025: no districts
+            b.enrol_province(prov)
+            units, holders = b.current, [prov]
+            by_district = {prov.code: b.current}
+        variants = variants_for(units, year, b.rng)
+        for n, d in enumerate(holders):
             members = by_district.get(d.code, [])
             scores: dict[str, dict[str, Decimal]] = {}
             meets: dict[str, Decimal | None] = {}
@@ -606,4 +649,5 @@ def build_demo(
                 b.district_round(d, year, meets, scores, late, complaint)
     b.flush()
     b.result.notes = {"late_decision_district": districts[1].code if len(districts) > 1 else ""}
+    b.result.notes["current_units"] = ",".join(u.code for u in b.current)
     return b.result

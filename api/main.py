@@ -15,7 +15,8 @@ from api import problems
 from api.batcher import Batcher
 from api.config import Settings, make_ledger
 from api.precheck import Prechecker
-from api.routes import chains, evaluations, events, health, pages, provinces, units
+from api.readmodels import ReadModels
+from api.routes import chains, evaluations, events, health, pages, provinces, readmodels, units
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -24,11 +25,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         ledger = make_ledger(settings)
+        models = ReadModels(settings.database_url)
+        models.start()
         prechecker = Prechecker(settings.workers())
         batcher = Batcher(
-            ledger.submit_many, prechecker=prechecker, key_docs=lambda: ledger.key_docs
+            models.submit_many(ledger), prechecker=prechecker, key_docs=lambda: ledger.key_docs
         )
         await batcher.start()
+        app.state.readmodels = models
         app.state.settings = settings
         app.state.ledger = ledger
         app.state.batcher = batcher
@@ -37,6 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             await batcher.stop()
             prechecker.close()
+            models.close()
             close = getattr(ledger, "close", None)
             if close is not None:
                 close()
@@ -48,6 +53,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     problems.install(app)
-    for module in (events, chains, evaluations, units, provinces, health, pages):
+    for module in (events, chains, evaluations, units, provinces, health, pages, readmodels):
         app.include_router(module.router)
     return app

@@ -33,5 +33,3 @@ def _builtin() -> tuple[Catalog, ...]:
 def builtin_catalogs() -> list[Catalog]:
     """The catalogs shipped with the package (Decision 25/2021, Decision 27/2025)."""
     return list(_builtin())
-
-

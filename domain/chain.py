@@ -38,11 +38,16 @@ class Chain(Aggregate):
     """Base of the aggregates; ``EVENTS`` maps each event type to its ``@event`` method."""
 
     EVENTS: ClassVar[dict[str, str]] = {}
+    WITH_DIGEST: ClassVar[frozenset[str]] = frozenset()  # stored events that keep the hash
 
     def commit(self, envelope: str, digest: str, payload: Payload) -> None:
         """Record an envelope the judge accepted, as a new stored event of this aggregate."""
         remember(envelope, digest, payload)
-        getattr(self, self.EVENTS[payload.type])(envelope=envelope)
+        method = getattr(self, self.EVENTS[payload.type])
+        if payload.type in self.WITH_DIGEST:
+            method(envelope=envelope, digest=digest)
+        else:
+            method(envelope=envelope)
 
     def _applied(self, envelope: str) -> None:
         digest, p = open_envelope(envelope)

@@ -7,7 +7,7 @@ from typing import Any
 
 from eventsourcing.domain import event
 
-from domain.chain import Chain, open_envelope
+from domain.chain import Chain, envelope_hash, open_envelope
 from verify.process.evaluation import EvaluationState
 
 
@@ -30,6 +30,7 @@ class Evaluation(Chain, EvaluationState):
         "ComplaintResolved": "complaint_resolved",
         "RecognitionRevoked": "recognition_revoked",
     }
+    WITH_DIGEST = frozenset({"SelfScoreRecorded"})
 
     @staticmethod
     def create_id(envelope: str) -> Any:
@@ -43,9 +44,22 @@ class Evaluation(Chain, EvaluationState):
     def indicator_assigned(self, envelope: str) -> None:
         self._applied(envelope)
 
-    @event("SelfScoreRecorded")
-    def self_score_recorded(self, envelope: str) -> None:
-        self._applied(envelope)
+    class SelfScoreRecorded(Chain.Event):
+        """Stored form, version 2: the envelope and its SHA-256 (``digest``), so loading an
+        evaluation does not hash its 20-odd score envelopes again. Version 1 stored only
+        the envelope; ``upcast_v1_v2`` computes the digest from it."""
+
+        class_version = 2
+        envelope: str
+        digest: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["digest"] = envelope_hash(state["envelope"])
+
+    @event(SelfScoreRecorded)
+    def self_score_recorded(self, envelope: str, digest: str) -> None:
+        self.apply(digest, open_envelope(envelope)[1])
 
     @event("SelfAssessmentCompiled")
     def self_assessment_compiled(self, envelope: str) -> None:

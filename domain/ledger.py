@@ -244,7 +244,7 @@ class Ledger(Application[UUID]):
         reg = self.registry()
         if ev is None or reg is None:
             return []
-        cat = reg.catalogs.get(ev.catalog_id) or reg.catalog_for_year(year)
+        cat = reg.catalog_for_year(year)  # the version in force, corrections included
         if cat is None:
             return []
         rnd = self.round(authority_of(cat, reg, unit, year).round_unit, year)
@@ -289,7 +289,7 @@ class Ledger(Application[UUID]):
 
     def _findings(self, ev: Evaluation, batch: _Batch) -> list[Finding]:
         reg = batch.registry()
-        cat = reg.catalogs.get(ev.catalog_id) if reg is not None else None
+        cat = reg.catalog_for_year(ev.year) if reg is not None else None
         if reg is None or cat is None:
             return []
         try:

@@ -48,5 +48,3 @@ def build_payload(
     raw = bytes(rfc8785.dumps(doc))
     parse_payload(raw)  # refuse at write time what a verifier would refuse
     return raw
-
-

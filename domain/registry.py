@@ -18,6 +18,7 @@ class Registry(Chain, RegistryState):
         "KeyRevoked": "revoked",
         "CatalogPublished": "catalog_published",
         "CalendarPublished": "calendar_published",
+        "CatalogCorrected": "catalog_corrected",
     }
 
     @staticmethod
@@ -46,4 +47,8 @@ class Registry(Chain, RegistryState):
 
     @event("CalendarPublished")
     def calendar_published(self, envelope: str) -> None:
+        self._applied(envelope)
+
+    @event("CatalogCorrected")
+    def catalog_corrected(self, envelope: str) -> None:
         self._applied(envelope)

@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from domain.calendar import local_date
-from domain.evaluation import Evaluation
 from projections.format import instant, vn_date
+from verify.process.evaluation import EvaluationState as Evaluation
 
 
 def postings(ev: Evaluation) -> list[dict[str, Any]]:

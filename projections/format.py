@@ -12,8 +12,8 @@ from decimal import Decimal
 from typing import Any
 
 from domain.calendar import VN_TZ, local_date
-from domain.registry import Registry
 from verify.law.catalog import dec_str
+from verify.process.registry import RegistryState as Registry
 
 
 def vn_date(value: datetime | date | str | None) -> str | None:

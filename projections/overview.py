@@ -6,11 +6,12 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from domain.ledger import Ledger
+from projections.fastpath import Chains
 from projections.format import points
 from projections.scores import assessment_of, self_points
 from projections.status import context, stage_of
 from verify.process.officials import Unit
+from verify.process.registry import RegistryState as Registry
 
 MEETING = {"recognised"}
 NOT_MEETING = {"not_recognised", "revoked"}
@@ -30,7 +31,7 @@ def unit_doc(u: Unit) -> dict[str, Any]:
     }
 
 
-def units(ledger: Ledger, level: str | None = None) -> list[dict[str, Any]]:
+def units(ledger: Chains, level: str | None = None) -> list[dict[str, Any]]:
     reg = ledger.registry()
     if reg is None:
         return []
@@ -45,17 +46,34 @@ def valid_in(u: Unit, year: int) -> bool:
     )
 
 
-def communes_of(ledger: Ledger, year: int) -> list[Unit]:
+def communes_of(ledger: Chains, year: int) -> list[Unit]:
+    """Commune-level units as they stood on 31/12 of ``year`` (the evaluation's end).
+
+    A code that outlives the 2025 reform has two registered versions; the one valid
+    that day counts (``unit_in_force``)."""
     reg = ledger.registry()
     if reg is None:
         return []
-    found = [u for u in reg.units.values() if u.level == "commune" and valid_in(u, year)]
-    return sorted(found, key=lambda u: (u.district or "", u.code))
+    found = [u for code in reg.unit_history if (u := unit_in_force(reg, code, year))]
+    return sorted(
+        (u for u in found if u.level == "commune"), key=lambda u: (u.district or "", u.code)
+    )
 
 
-def unit_summary(ledger: Ledger, u: Unit, year: int) -> dict[str, Any]:
+def unit_in_force(reg: Registry, code: str, year: int) -> Unit | None:
+    """The version of unit ``code`` valid on 31/12/``year``, if any."""
+    day = f"{year}-12-31"
+    for u in reversed(reg.unit_history.get(code, [])):
+        if (u.valid_from is None or u.valid_from[:10] <= day) and (
+            u.valid_until is None or u.valid_until[:10] >= day
+        ):
+            return u
+    return None
+
+
+def unit_summary(ledger: Chains, u: Unit, year: int) -> dict[str, Any]:
     reg = ledger.registry()
-    district = reg.units.get(u.district) if reg is not None and u.district else None
+    district = reg.unit_in(u.district, year) if reg is not None and u.district else None
     row: dict[str, Any] = {
         "code": u.code,
         "name": u.name,
@@ -80,7 +98,7 @@ def unit_summary(ledger: Ledger, u: Unit, year: int) -> dict[str, Any]:
     return row
 
 
-def province_overview(ledger: Ledger, year: int) -> list[dict[str, Any]]:
+def province_overview(ledger: Chains, year: int) -> list[dict[str, Any]]:
     """One row per commune-level unit registered and valid in ``year``."""
     return [unit_summary(ledger, u, year) for u in communes_of(ledger, year)]
 
@@ -98,7 +116,7 @@ def counts(rows: list[dict[str, Any]]) -> dict[str, int]:
     }
 
 
-def years_with_data(ledger: Ledger, now: datetime | None = None) -> list[int]:
+def years_with_data(ledger: Chains, now: datetime | None = None) -> list[int]:
     """Years (newest first) in which at least one unit has an evaluation.
 
     Candidate years are those of the registry's catalogs, up to the current year.

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from domain.registry import Registry
-from domain.round import Round
 from projections.format import instant, signer, vn_date
+from verify.process.registry import RegistryState as Registry
+from verify.process.round import RoundState as Round
 
 
 def council_view(rnd: Round | None, unit: str) -> dict[str, Any] | None:

@@ -10,10 +10,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from domain.evaluation import Evaluation
 from projections.format import points
 from verify.law.catalog import Catalog, Criterion, Indicator
 from verify.law.scoring import Assessment, assess
+from verify.process.evaluation import EvaluationState as Evaluation
 
 
 def self_points(ev: Evaluation) -> dict[str, Decimal]:

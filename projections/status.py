@@ -15,10 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from domain.evaluation import Evaluation
-from domain.ledger import Ledger
-from domain.registry import Registry
-from domain.round import Round
+from projections.catalog_view import catalog_block, correction_marks
 from projections.commune import (
     comments,
     commune_meeting,
@@ -28,12 +25,16 @@ from projections.commune import (
     submission,
     supplements,
 )
+from projections.fastpath import Chains
 from projections.format import instant, signer, vn_date
 from projections.round_view import council_view, decision_view, publications_view
 from projections.scores import eligibility, score_table, totals
 from verify.law.catalog import Catalog
 from verify.law.rules import evaluation_findings
 from verify.process.authority import authority_of
+from verify.process.evaluation import EvaluationState as Evaluation
+from verify.process.registry import RegistryState as Registry
+from verify.process.round import RoundState as Round
 from verify.refusals import NotAllowed
 
 STAGES = (
@@ -74,29 +75,32 @@ def stage_of(ev: Evaluation, rnd: Round | None) -> str:
 
 
 def context(
-    ledger: Ledger, unit: str, year: int
+    chains: Chains, unit: str, year: int
 ) -> tuple[Evaluation, Registry, Catalog, Round | None] | None:
-    """The evaluation with its registry, catalog and round; None if there is none."""
-    ev = ledger.evaluation(unit, year)
-    reg = ledger.registry()
+    """The evaluation with its registry, the catalog in force and its round; None if
+    there is none."""
+    ev = chains.evaluation(unit, year)
+    reg = chains.registry()
     if ev is None or reg is None:
         return None
-    cat = reg.catalogs.get(ev.catalog_id) or reg.catalog_for_year(year)
+    cat = reg.catalog_for_year(year)
     if cat is None:
         return None
     try:
-        round_unit = authority_of(cat, reg, unit).round_unit
+        round_unit = authority_of(cat, reg, unit, year).round_unit
     except NotAllowed:
         return ev, reg, cat, None
-    return ev, reg, cat, ledger.round(round_unit, year)
+    return ev, reg, cat, chains.round(round_unit, year)
 
 
-def evaluation_status(ledger: Ledger, unit: str, year: int) -> dict[str, Any] | None:
-    ctx = context(ledger, unit, year)
+def evaluation_status(chains: Chains, unit: str, year: int) -> dict[str, Any] | None:
+    """Tình trạng hồ sơ: stage, scores under the catalog in force (and what a correction
+    changed), totals against thresholds, eligibility, findings, key dates, the record."""
+    ctx = context(chains, unit, year)
     if ctx is None:
         return None
     ev, reg, cat, rnd = ctx
-    u = reg.units.get(unit)
+    u = reg.unit_in(unit, year) or reg.units.get(unit)
     return {
         "unit": {
             "code": unit,
@@ -106,17 +110,13 @@ def evaluation_status(ledger: Ledger, unit: str, year: int) -> dict[str, Any] | 
             "province": u.province if u else None,
         },
         "year": year,
-        "catalog": {
-            "id": cat.catalog_id,
-            "version": cat.version,
-            "title_vi": cat.title_vi,
-            "title_en": cat.title_en,
-        },
+        "catalog": catalog_block(reg, cat, year),
         "stage": stage_of(ev, rnd),
         "criteria": score_table(ev, cat),
         "totals": totals(ev, cat),
         "eligibility": eligibility(ev, cat),
-        "findings": [f.as_dict() for f in evaluation_findings(ev, rnd, cat, reg)],
+        "correction": correction_marks(reg, ev, cat, year),
+        "findings": [f.as_dict() for f in evaluation_findings(ev, rnd, cat, reg.calendar)],
         "dates": key_dates(ev, rnd),
         "postings": postings(ev),
         "comments": comments(ev),

@@ -57,7 +57,7 @@ PG_URL = os.environ.get(
     "MINHBACH_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )
 PG_LOCK = Path(tempfile.gettempdir()) / "minhbach-postgres-tests.lock"
-PG_TABLES = ("log_leaves", "log_nodes", "log_head")
+PG_TABLES = ("log_leaves", "log_nodes", "log_head", "proj_docs", "proj_tracking")
 IN_CI = bool(os.environ.get("CI"))
 
 def _probe_postgres() -> str | None:

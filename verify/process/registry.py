@@ -14,10 +14,18 @@ from verify.errors import VerificationError
 from verify.keys import PublicKey, load_public_key
 from verify.law.calendar import NO_CALENDAR, Calendar, load_calendar
 from verify.law.catalog import Catalog, load_catalog
+from verify.law.correction import apply_correction
 from verify.process.chain import ChainState
 from verify.process.officials import KeyRecord, Role, Unit
 from verify.process.payload import Payload, parse_time
-from verify.refusals import BadEvent, Duplicate, KeyNotValid, OutOfOrder, UnknownKey
+from verify.refusals import (
+    BadEvent,
+    CatalogError,
+    Duplicate,
+    KeyNotValid,
+    OutOfOrder,
+    UnknownKey,
+)
 
 
 def parse_official(doc: dict[str, Any], seq: int) -> KeyRecord:
@@ -108,6 +116,11 @@ class RegistryState(ChainState):
         self.keys: dict[str, KeyRecord] = {}
         self.catalogs: dict[str, Catalog] = {}
         self.catalog_docs: dict[str, dict[str, Any]] = {}
+        # every version of every catalog, and the years each applies to (None: all its
+        # years, for a published version; the listed years, for a correction)
+        self.catalog_versions: dict[str, dict[int, Catalog]] = {}
+        self.catalog_scope: dict[str, dict[int, frozenset[int] | None]] = {}
+        self.corrections: list[dict[str, Any]] = []
         self.calendar: Calendar = NO_CALENDAR
         super().apply(digest, p)
 
@@ -136,6 +149,8 @@ class RegistryState(ChainState):
                     f"catalog {cat.catalog_id} version {old.version} is already published",
                     f"bộ tiêu chí {cat.catalog_id} phiên bản {old.version} đã được công bố",
                 )
+        elif p.type == "CatalogCorrected":
+            self.corrected_catalog(d)
         elif p.type == "CalendarPublished":
             cal = load_calendar(d["calendar"])
             if cal.version <= self.calendar.version:
@@ -143,6 +158,34 @@ class RegistryState(ChainState):
                     f"calendar version {self.calendar.version} is already published",
                     f"lịch nghỉ lễ phiên bản {self.calendar.version} đã được công bố",
                 )
+
+    def corrected_catalog(self, d: dict[str, Any]) -> Catalog:
+        """The new version a ``CatalogCorrected`` makes, or the refusal why it cannot."""
+        versions = self.catalog_versions.get(d["catalog_id"])
+        if not versions:
+            raise OutOfOrder(
+                f"catalog {d['catalog_id']} was never published",
+                f"bộ tiêu chí {d['catalog_id']} chưa được công bố",
+            )
+        latest = max(versions)
+        if d["from_version"] != latest:
+            raise OutOfOrder(
+                f"a correction must start from the latest version {latest}",
+                f"việc đính chính phải dựa trên phiên bản mới nhất {latest}",
+                latest=latest,
+                from_version=d["from_version"],
+            )
+        base = versions[latest]
+        outside = [y for y in d["years"] if not base.applies_to(y)]
+        if outside or len(set(d["years"])) != len(d["years"]):
+            raise BadEvent(
+                f"catalog {base.catalog_id} does not apply to years {outside or d['years']}",
+                f"bộ tiêu chí {base.catalog_id} không áp dụng cho các năm {outside or d['years']}",
+            )
+        try:
+            return apply_correction(base, d["changes"])
+        except CatalogError as e:
+            raise BadEvent(e.en, e.vi, **e.evidence) from None
 
     def check_key_known(self, key_id: str) -> KeyRecord:
         rec = self.keys.get(key_id)
@@ -174,6 +217,25 @@ class RegistryState(ChainState):
             cat = load_catalog(d["catalog"])
             self.catalogs[cat.catalog_id] = cat
             self.catalog_docs[cat.catalog_id] = d["catalog"]
+            self.catalog_versions.setdefault(cat.catalog_id, {})[cat.version] = cat
+            self.catalog_scope.setdefault(cat.catalog_id, {})[cat.version] = None
+        elif p.type == "CatalogCorrected":
+            cat = self.corrected_catalog(d)
+            self.catalog_versions[cat.catalog_id][cat.version] = cat
+            self.catalog_scope[cat.catalog_id][cat.version] = frozenset(d["years"])
+            self.corrections.append(
+                {
+                    "catalog_id": cat.catalog_id,
+                    "version": cat.version,
+                    "from_version": d["from_version"],
+                    "legal_basis": d["legal_basis"],
+                    "changes": d["changes"],
+                    "years": sorted(d["years"]),
+                    "time": p.time,
+                    "hash": self.head,
+                    "signers": list(p.signers),
+                }
+            )
         elif p.type == "CalendarPublished":
             self.calendar = load_calendar(d["calendar"])
 
@@ -191,8 +253,18 @@ class RegistryState(ChainState):
         return None
 
     def catalog_for_year(self, year: int) -> Catalog | None:
+        """The catalog in force for evaluation year ``year``: of the catalog that applies,
+        the highest version published, or corrected for that year."""
         found = [c for c in self.catalogs.values() if c.applies_to(year)]
-        return max(found, key=lambda c: c.version) if found else None
+        if not found:
+            return None
+        cat = max(found, key=lambda c: c.version)
+        scope = self.catalog_scope.get(cat.catalog_id, {})
+        best = max(v for v, years in scope.items() if years is None or year in years)
+        return self.catalog_versions[cat.catalog_id][best]
+
+    def catalog_version(self, catalog_id: str, version: int) -> Catalog | None:
+        return self.catalog_versions.get(catalog_id, {}).get(version)
 
     def officials_of(self, official_id: str) -> list[KeyRecord]:
         return [k for k in self.keys.values() if k.official_id == official_id]

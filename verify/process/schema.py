@@ -67,6 +67,8 @@ BOOL: Check = lambda v: isinstance(v, bool)  # noqa: E731
 DATE = _is_date
 POINTS = _is_decimal
 ANY_OBJECT: Check = lambda v: isinstance(v, dict)  # noqa: E731
+COUNT: Check = lambda v: type(v) is int and 0 < v < 1_000_000  # noqa: E731
+YEAR: Check = lambda v: type(v) is int and 2000 <= v <= 2100  # noqa: E731
 URI: Check = lambda v: (  # noqa: E731
     isinstance(v, str) and 0 < len(v) <= 2000 and v.startswith(("https://", "http://"))
 )
@@ -136,6 +138,19 @@ SPECS: dict[str, EventSpec] = {
             {"catalog": ANY_OBJECT},
         ),
         _spec("CalendarPublished", "registry", {"registrar"}, {"calendar": ANY_OBJECT}),
+        # đính chính (correction) of a published catalog: a new version for some years
+        _spec(
+            "CatalogCorrected",
+            "registry",
+            {"catalog_authority"},
+            {
+                "catalog_id": TEXT,
+                "from_version": COUNT,
+                "legal_basis": LONG_TEXT,
+                "changes": ANY_OBJECT,
+                "years": _list_of(YEAR, 100, 1),
+            },
+        ),
         # evaluation (one unit, one year): the commune stage
         _spec("EvaluationOpened", "evaluation", {"commune_chairman"}, {"catalog_id": TEXT}),
         _spec(

@@ -1,0 +1,192 @@
+"""CLI commands of the read models: ``rebuild``, ``project run``, ``report``, ``impact``
+and ``events import`` (registered into ``api.cli.build_parser``).
+
+    minhbach rebuild [--projection NAME]            # from the first event; prints digests
+    minhbach project run                             # follow the log (PostgreSQL)
+    minhbach report form08 --unit 964 --year 2023 [--format csv]
+    minhbach report history --unit 32002
+    minhbach impact --catalog-version 2 | --correction correction.json [--json]
+    minhbach events import events.jsonl              # judge and append exported envelopes
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from api.config import Settings
+from projections.engine import NAMES
+from projections.fastpath import TrustedReplay
+from projections.impact import impact, proposed, signed_correction
+from projections.reports import to_csv
+from projections.runner import Runner, rebuild
+from projections.store import ProjectionStore
+
+REPORT_KEYS = {
+    "form08": ("reports", "08/{unit}/{year}"),
+    "form09": ("reports", "09/{unit}/{year}"),
+    "form10": ("reports", "10/{unit}/{year}"),
+    "dashboard": ("dashboards", "{unit}/{year}"),
+    "evaluation": ("evaluations", "{unit}/{year}"),
+    "findings": ("findings", "{unit}/{year}"),
+    "history": ("history", "{unit}"),
+}
+
+
+def _url(args: argparse.Namespace) -> str:
+    return Settings.from_env(database_url=getattr(args, "database", None)).database_url
+
+
+def cmd_rebuild(args: argparse.Namespace) -> int:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    store = ProjectionStore(_url(args))
+    names = args.projection or list(NAMES)
+    with Progress(
+        "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    ) as bar:  # fmt: skip
+        task = bar.add_task("Dựng lại / rebuilding", total=store.log_size())
+        _, result = rebuild(
+            store, names, progress=lambda done, total: bar.update(task, completed=done, total=total)
+        )
+    rate = result.events / result.seconds if result.seconds else 0.0
+    print(
+        f"{result.events} sự kiện / events in {result.seconds:.2f} s ({rate:,.0f}/s)",
+        file=sys.stderr,
+    )
+    print(json.dumps({"events": result.events, "digests": result.digests}, indent=2))
+    return 0
+
+
+def cmd_project_run(args: argparse.Namespace) -> int:
+    store = ProjectionStore(_url(args))
+    stop = threading.Event()
+    try:
+        Runner(store).run(poll=args.poll, stop=stop)
+    except KeyboardInterrupt:
+        stop.set()
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    store = ProjectionStore(_url(args))
+    name, pattern = REPORT_KEYS[args.kind]
+    key = pattern.format(unit=args.unit, year=args.year)
+    doc = store.get(name, key)
+    if doc is None:
+        print(f"không có / not found: {name} {key}", file=sys.stderr)
+        return 1
+    if args.format == "csv":
+        if name != "reports":
+            print("CSV is for forms 08, 09 and 10", file=sys.stderr)
+            return 2
+        sys.stdout.write(to_csv(json.loads(doc)))
+    else:
+        print(json.dumps(json.loads(doc), ensure_ascii=False, indent=2))
+    return 0
+
+
+def _replay(store: ProjectionStore) -> TrustedReplay:
+    chains = TrustedReplay()
+    chains.feed_all(store.leaves(0))
+    return chains
+
+
+def cmd_impact(args: argparse.Namespace) -> int:
+    store = ProjectionStore(_url(args))
+    chains = _replay(store)
+    reg = chains.registry()
+    if reg is None:
+        print("sổ cái trống / the ledger is empty", file=sys.stderr)
+        return 1
+    if args.correction:
+        before, after, years = proposed(reg, json.loads(Path(args.correction).read_text("utf-8")))
+        basis = "unsigned correction file " + args.correction
+    else:
+        c = signed_correction(reg, args.catalog_id, args.catalog_version)
+        before = reg.catalog_versions[c["catalog_id"]][c["from_version"]]
+        after = reg.catalog_versions[c["catalog_id"]][c["version"]]
+        years = c["years"]
+        basis = f"signed correction {c['hash']}"
+    report = impact(chains, before, after, years) | {"correction": basis}
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+        return 0
+    _print_impact(report)
+    return 0
+
+
+def _print_impact(report: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    con = Console()
+    con.print(
+        f"[bold]{report['catalog_id']}[/] v{report['before_version']} → v{report['after_version']}"
+        f", năm / years {report['years']}: {len(report['changed'])} of "
+        f"{report['unit_years_considered']} unit-years change ({report['correction']})"
+    )
+    t = Table("unit", "name", "year", "before", "after", "decision", "contradicted")
+    for r in report["changed"]:
+        b, a, d = r["before"], r["after"], r["decision"] or {}
+        t.add_row(
+            r["unit"], r["name"] or "", str(r["year"]),
+            f"{b['total']} {'đạt' if b['meets'] else 'chưa đạt'}",
+            f"{a['total']} {'đạt' if a['meets'] else 'chưa đạt'}",
+            f"{d.get('decision_no', '')} {d.get('listed', '')}",
+            "YES" if d.get("contradicted") else "",
+        )  # fmt: skip
+    con.print(t)
+
+
+def cmd_events_import(args: argparse.Namespace) -> int:
+    from api.config import make_ledger
+
+    ledger = make_ledger(Settings.from_env(database_url=args.database))
+    lines = [ln.strip() for ln in Path(args.file).read_bytes().splitlines() if ln.strip()]
+    refused = 0
+    for i in range(0, len(lines), 500):
+        for o in ledger.submit_many(lines[i : i + 500]):
+            refused += o.error is not None
+    print(json.dumps({"submitted": len(lines), "refused": refused}))
+    return 0 if not refused else 1
+
+
+def register(sub: Any) -> None:
+    """Add the commands to ``minhbach``'s subparsers."""
+    rb = sub.add_parser("rebuild", help="dựng lại bảng đọc / rebuild the read models")
+    rb.add_argument("--projection", action="append", choices=NAMES)
+    rb.set_defaults(func=cmd_rebuild)
+
+    pr = sub.add_parser("project", help="bảng đọc / projections").add_subparsers(
+        dest="project_command", required=True
+    )
+    run = pr.add_parser("run", help="theo dõi sổ / follow the log and keep them current")
+    run.add_argument("--poll", type=float, default=0.2)
+    run.set_defaults(func=cmd_project_run)
+
+    rp = sub.add_parser("report", help="báo cáo / reports and read models")
+    rp.add_argument("kind", choices=sorted(REPORT_KEYS))
+    rp.add_argument("--unit", required=True)
+    rp.add_argument("--year", type=int)
+    rp.add_argument("--format", choices=["json", "csv"], default="json")
+    rp.set_defaults(func=cmd_report)
+
+    im = sub.add_parser("impact", help="tác động của đính chính / impact of a correction")
+    g = im.add_mutually_exclusive_group(required=True)
+    g.add_argument("--catalog-version", type=int)
+    g.add_argument("--correction", help="unsigned correction JSON file")
+    im.add_argument("--catalog-id")
+    im.add_argument("--json", action="store_true")
+    im.set_defaults(func=cmd_impact)
+
+
+def register_events(events_sub: Any) -> None:
+    ip = events_sub.add_parser("import", help="nhập phong bì / judge and append envelopes (JSON lines)")
+    ip.add_argument("file")
+    ip.set_defaults(func=cmd_events_import)

@@ -1,0 +1,45 @@
+"""``python -m projections run|rebuild [--database URL] [--projection NAME]``.
+
+The projection runner in its own process (PostgreSQL deployments), or a rebuild.
+``--database`` defaults to ``MINHBACH_DATABASE_URL``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import threading
+
+from projections.engine import NAMES
+from projections.runner import Runner, rebuild
+from projections.store import ProjectionStore
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m projections")
+    p.add_argument("command", choices=["run", "rebuild"])
+    p.add_argument("--database", default=os.environ.get("MINHBACH_DATABASE_URL"))
+    p.add_argument("--projection", action="append", choices=NAMES)
+    p.add_argument("--poll", type=float, default=0.2)
+    args = p.parse_args(argv)
+    if not args.database:
+        print("--database or MINHBACH_DATABASE_URL is required", file=sys.stderr)
+        return 2
+    store = ProjectionStore(args.database)
+    names = args.projection or list(NAMES)
+    if args.command == "rebuild":
+        _, result = rebuild(store, names)
+        print(json.dumps({"events": result.events, "digests": result.digests}, indent=2))
+        return 0
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    Runner(store, names).run(poll=args.poll, stop=stop)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
