@@ -4,6 +4,8 @@
 or ``postgresql://user@host:port/dbname``. ``MINHBACH_SCOPE``: the province code of this
 deployment's log (default 96). ``MINHBACH_ORIGIN``: the log origin (default
 ``minhbach.example/<scope>``). ``MINHBACH_DATA_DIR``: keys and state (default ``./data``).
+``MINHBACH_MAX_BODY_BYTES``: the largest request body (default 1 MiB).
+``MINHBACH_LOG_LEVEL``: level of the JSON logs (default ``INFO``).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ class Settings:
     data_dir: Path = Path("data")
     trust_root: tuple[PublicKey, ...] = field(default=())
     max_body_bytes: int = 1_048_576
+    log_level: str = "INFO"
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -42,7 +45,11 @@ class Settings:
             or os.environ.get("MINHBACH_ORIGIN")
             or f"minhbach.example/{scope}"
         )
-        return cls(database_url=url, scope=scope, origin=origin, data_dir=data_dir)
+        return cls(
+            database_url=url, scope=scope, origin=origin, data_dir=data_dir,
+            max_body_bytes=int(os.environ.get("MINHBACH_MAX_BODY_BYTES", "1048576")),
+            log_level=os.environ.get("MINHBACH_LOG_LEVEL", "INFO"),
+        )  # fmt: skip
 
 
 def storage_env(url: str) -> dict[str, str]:

@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import problems
+from api import middleware
 from api.batcher import Batcher
 from api.config import Settings, make_ledger
 from api.routes import evaluations, events, health, pages, provinces, units
@@ -23,7 +23,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         ledger = make_ledger(settings)
-        batcher = Batcher(ledger.submit_many)
+        batcher = Batcher(metrics.counting(ledger.submit_many))
+        metrics.watch_log_size(lambda: ledger.recorder.log_head()[0])  # type: ignore[attr-defined]
         await batcher.start()
         app.state.settings = settings
         app.state.ledger = ledger
@@ -42,7 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         lifespan=lifespan,
     )
-    problems.install(app)
+    metrics = middleware.install(app, settings)
     for module in (events, evaluations, units, provinces, health, pages):
         app.include_router(module.router)
     return app

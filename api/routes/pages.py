@@ -1,71 +1,96 @@
-"""Public pages: ``/`` (the province at a glance), ``/p/{year}``, ``/u/{unit_code}/{year}``."""
+"""Public pages: ``/`` (the province at a glance), ``/p/{year}`` (every unit, filters),
+``/u/{unit_code}/{year}`` (one unit's year), ``/verify`` (how to check it yourself) and
+``/log`` (the transparency log; the log router owns ``/log/checkpoint`` and ``/log/tile/…``).
+
+What each page shows is built in ``api.views``; rendered pages are kept in
+``api.pagecache`` until the ledger changes.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
-from api.deps import LedgerDep
-from api.pages import render
-from domain.ledger import Ledger
-from projections.overview import counts, province_overview, years_with_data
-from projections.status import evaluation_status
+from api import views
+from api.deps import LedgerDep, SettingsDep
+from api.pagecache import PageCache
+from api.pages import html_response, language, render_html
+from api.urls import LiveUrls
 
 router = APIRouter(include_in_schema=False)
 
 YearPath = Annotated[int, Path(ge=2000, le=2100)]
+UnitPath = Annotated[str, Path(pattern=r"^\d{5}$")]
+Text = Annotated[str | None, Query(max_length=80)]
 
 
-def _province(ledger: Ledger) -> dict[str, str | None]:
-    reg = ledger.registry()
-    if reg is None:
-        return {"code": None, "name": None}
-    unit = reg.units.get(reg.unit)
-    return {"code": reg.unit, "name": unit.name if unit else reg.name}
+def page_cache(request: Request) -> PageCache:
+    cache: PageCache | None = getattr(request.app.state, "page_cache", None)
+    if cache is None:
+        ledger = request.app.state.ledger
+        cache = PageCache(lambda: int(ledger.recorder.log_head()[0]))
+        request.app.state.page_cache = cache
+    return cache
 
 
-def chart(c: dict[str, int]) -> list[dict[str, object]]:
-    """Bars of the inline SVG chart: key, count and width in percent of the largest."""
-    keys = ("meeting", "not_meeting", "pending", "no_evaluation")
-    top = max([c[k] for k in keys] + [1])
-    return [{"key": k, "count": c[k], "width": round(100 * c[k] / top, 1)} for k in keys]
+def page(
+    request: Request, template: str, build: Callable[[], dict[str, Any] | None],
+    missing: Callable[[], dict[str, Any]] | None = None,
+) -> Response:  # fmt: skip
+    """Render ``template`` with ``build()`` (or ``not_found.html`` with ``missing()`` when
+    it gives None), through the page cache, answering 304 to a matching If-None-Match."""
+    lang = language(request)
+    urls = LiveUrls(lang, request.url.path, dict(request.query_params))
+    query = tuple(sorted(request.query_params.multi_items()))
+    key = (str(request.base_url), request.url.path, lang, query)
+
+    def make() -> tuple[str, int]:
+        context = build()
+        if context is None:
+            ctx = missing() if missing else {}
+            return render_html("not_found.html", lang, urls, **ctx), 404
+        return render_html(template, lang, urls, **context), 200
+
+    rendered = page_cache(request).get(key, make)
+    if rendered.status == 200 and request.headers.get("if-none-match") == rendered.etag:
+        return Response(status_code=304, headers={"ETag": rendered.etag, "Vary": "Cookie"})
+    response = html_response(request, rendered.html, lang, rendered.status)
+    if rendered.status == 200:
+        response.headers["ETag"] = rendered.etag
+    return response
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, ledger: LedgerDep) -> HTMLResponse:
-    years = years_with_data(ledger)
-    rows = province_overview(ledger, years[0]) if years else []
-    c = counts(rows)
-    return render(
-        request, "home.html",
-        province=_province(ledger), years=years, year=years[0] if years else None,
-        counts=c, bars=chart(c),
-    )  # fmt: skip
+def home(request: Request, ledger: LedgerDep) -> Response:
+    return page(request, "home.html", lambda: views.home_view(ledger))
 
 
 @router.get("/p/{year}", response_class=HTMLResponse)
-def province_page(request: Request, ledger: LedgerDep, year: YearPath) -> HTMLResponse:
-    rows = province_overview(ledger, year)
-    c = counts(rows)
-    return render(
-        request, "province.html",
-        province=_province(ledger), year=year, rows=rows, counts=c, bars=chart(c),
-    )  # fmt: skip
+def province_page(
+    request: Request, ledger: LedgerDep, year: YearPath,
+    district: Text = None, group: Text = None, q: Text = None,
+) -> Response:  # fmt: skip
+    filters = views.Filters.parse(district, group, q)
+    return page(request, "province.html", lambda: views.province_view(ledger, year, filters))
 
 
 @router.get("/u/{unit_code}/{year}", response_class=HTMLResponse)
-def unit_page(
-    request: Request,
-    ledger: LedgerDep,
-    unit_code: Annotated[str, Path(pattern=r"^\d{5}$")],
-    year: YearPath,
-) -> HTMLResponse:
-    status = evaluation_status(ledger, unit_code, year)
-    if status is None:
-        return render(
-            request, "not_found.html", status_code=404,
-            province=_province(ledger), unit=unit_code, year=year,
-        )  # fmt: skip
-    return render(request, "unit.html", province=_province(ledger), s=status, year=year)
+def unit_page(request: Request, ledger: LedgerDep, unit_code: UnitPath, year: YearPath) -> Response:
+    return page(
+        request, "unit.html", lambda: views.unit_view(ledger, unit_code, year),
+        missing=lambda: {"province": views.province_of(ledger), "unit": unit_code, "year": year},
+    )  # fmt: skip
+
+
+@router.get("/verify", response_class=HTMLResponse)
+def verify_page(request: Request, ledger: LedgerDep, settings: SettingsDep) -> Response:
+    base = str(request.base_url).rstrip("/")
+    return page(request, "verify.html", lambda: views.verify_view(ledger, settings.origin, base))
+
+
+@router.get("/log", response_class=HTMLResponse)
+def log_page(request: Request, ledger: LedgerDep, settings: SettingsDep) -> Response:
+    return page(request, "log.html", lambda: views.log_view(ledger, settings.origin))

@@ -1,0 +1,65 @@
+"""Rendered public pages, kept until the ledger changes.
+
+The ledger is append-only, so a page is a function of the log's size (every accepted
+envelope adds a leaf) and of the day (the home page's "current year" moves at midnight,
+Vietnam time). The cache keeps rendered pages under (version, address, language) and
+drops them all when the version moves; the ETag is derived from the same key, so a
+browser that asks again with ``If-None-Match`` gets 304 Not Modified (RFC 9110 §13.1.2).
+
+Reading the version costs one indexed read of the log head (``log_head``) per request,
+far less than rebuilding a unit page (see BENCHMARKS.md, HTTP).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from datetime import datetime
+
+from domain.calendar import VN_TZ
+
+
+@dataclass(frozen=True)
+class Rendered:
+    html: str
+    status: int
+    etag: str
+
+
+class PageCache:
+    def __init__(self, read_size: Callable[[], int], maxsize: int = 1024) -> None:
+        self.read_size = read_size
+        self.maxsize = maxsize
+        self._pages: OrderedDict[Hashable, Rendered] = OrderedDict()
+        self._version: tuple[int, str] | None = None
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def version(self) -> tuple[int, str]:
+        return self.read_size(), datetime.now(VN_TZ).date().isoformat()
+
+    def get(self, key: Hashable, make: Callable[[], tuple[str, int]]) -> Rendered:
+        """The page under ``key``, rendered by ``make`` (html, status) when not kept."""
+        version = self.version()
+        with self._lock:
+            if version != self._version:
+                self._pages.clear()
+                self._version = version
+            page = self._pages.get(key)
+            if page is not None:
+                self._pages.move_to_end(key)
+                self.hits += 1
+                return page
+        html, status = make()
+        digest = hashlib.blake2b(repr((version, key)).encode(), digest_size=12).hexdigest()
+        page = Rendered(html, status, f'"{digest}"')
+        with self._lock:
+            self.misses += 1
+            if version == self._version:
+                self._pages[key] = page
+                while len(self._pages) > self.maxsize:
+                    self._pages.popitem(last=False)
+        return page

@@ -1,0 +1,81 @@
+"""Keyset pagination for list endpoints: ``?limit=N&cursor=C``.
+
+A list is sorted by a text key (a unit's code, or district then code). The cursor is the
+key of the last item of the previous page, base64url-encoded so clients treat it as
+opaque; the next page holds the items whose key sorts after it. Unlike an offset, a
+cursor does not skip or repeat items when the list grows between two requests (units are
+only ever added by the registry). The next page's address goes in the response's
+``Link`` header with ``rel="next"`` (RFC 8288 §3) and, for object bodies, in ``next``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from bisect import bisect_right
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Annotated, Generic, TypeVar
+
+from fastapi import Query, Request, Response
+
+from api.problems import BadCursor
+
+T = TypeVar("T")
+
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 1000
+
+Limit = Annotated[
+    int,
+    Query(ge=1, le=MAX_LIMIT, description="Số mục mỗi trang / items per page (1–1000)"),
+]
+Cursor = Annotated[
+    str | None,
+    Query(
+        max_length=256,
+        pattern=r"^[A-Za-z0-9_-]*={0,2}$",
+        description="Con trỏ trang sau (từ `Link` hoặc `next`) / next-page cursor",
+    ),
+]
+
+
+def encode_cursor(key: str) -> str:
+    return base64.urlsafe_b64encode(key.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> str:
+    padded = cursor.rstrip("=") + "=" * (-len(cursor.rstrip("=")) % 4)
+    try:
+        return base64.urlsafe_b64decode(padded.encode()).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise BadCursor(
+            "the cursor is not one this server gave out",
+            "con trỏ trang không hợp lệ", cursor=cursor[:64],
+        ) from None  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    next_cursor: str | None
+
+
+def paginate(
+    items: Sequence[T], key: Callable[[T], str], limit: int, cursor: str | None
+) -> Page[T]:
+    """The page of ``items`` (sorted by ``key``) after ``cursor``."""
+    keys = [key(i) for i in items]
+    start = bisect_right(keys, decode_cursor(cursor)) if cursor else 0
+    chunk = list(items[start : start + limit])
+    more = start + limit < len(items)
+    return Page(chunk, encode_cursor(key(chunk[-1])) if more and chunk else None)
+
+
+def link_next(request: Request, response: Response, page: Page[T]) -> str | None:
+    """Set ``Link: <…>; rel="next"`` and return the next page's URL (or None)."""
+    if page.next_cursor is None:
+        return None
+    url = str(request.url.include_query_params(cursor=page.next_cursor))
+    response.headers["Link"] = f'<{url}>; rel="next"'
+    return url
