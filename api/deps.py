@@ -8,6 +8,7 @@ from fastapi import Depends, Request
 
 from api.batcher import Batcher
 from api.config import Settings
+from api.pagecache import PageCache
 from domain.ledger import Ledger
 
 
@@ -26,6 +27,17 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
+def get_cache(request: Request) -> PageCache:
+    """The app's cache of pages and reads (``api.pagecache``), made on first use."""
+    cache: PageCache | None = getattr(request.app.state, "page_cache", None)
+    if cache is None:
+        ledger = request.app.state.ledger
+        cache = PageCache(lambda: int(ledger.recorder.log_head()[0]))
+        request.app.state.page_cache = cache
+    return cache
+
+
 LedgerDep = Annotated[Ledger, Depends(get_ledger)]
+CacheDep = Annotated[PageCache, Depends(get_cache)]
 BatcherDep = Annotated[Batcher, Depends(get_batcher)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]

@@ -1,13 +1,14 @@
-"""Rendered public pages, kept until the ledger changes.
+"""Rendered pages and read-model answers, kept until the ledger changes.
 
-The ledger is append-only, so a page is a function of the log's size (every accepted
-envelope adds a leaf) and of the day (the home page's "current year" moves at midnight,
-Vietnam time). The cache keeps rendered pages under (version, address, language) and
-drops them all when the version moves; the ETag is derived from the same key, so a
-browser that asks again with ``If-None-Match`` gets 304 Not Modified (RFC 9110 §13.1.2).
+The ledger is append-only, so what a page or a read shows is a function of the log's size
+(every accepted envelope adds a leaf) and of the day (the home page's "current year"
+moves at midnight, Vietnam time). The cache keeps values under (version, key) and drops
+them all when the version moves; the ETag is derived from the same pair, so a browser
+that asks again with ``If-None-Match`` gets 304 Not Modified (RFC 9110 §13.1.2).
 
 Reading the version costs one indexed read of the log head (``log_head``) per request,
-far less than rebuilding a unit page (see BENCHMARKS.md, HTTP).
+far less than rebuilding a unit page (see BENCHMARKS.md, HTTP). Values are shared between
+requests: callers must not change them.
 """
 
 from __future__ import annotations
@@ -18,14 +19,16 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, Generic, TypeVar
 
 from domain.calendar import VN_TZ
 
+T = TypeVar("T")
+
 
 @dataclass(frozen=True)
-class Rendered:
-    html: str
-    status: int
+class Entry(Generic[T]):
+    value: T
     etag: str
 
 
@@ -33,7 +36,7 @@ class PageCache:
     def __init__(self, read_size: Callable[[], int], maxsize: int = 1024) -> None:
         self.read_size = read_size
         self.maxsize = maxsize
-        self._pages: OrderedDict[Hashable, Rendered] = OrderedDict()
+        self._pages: OrderedDict[Hashable, Entry[Any]] = OrderedDict()
         self._version: tuple[int, str] | None = None
         self._lock = threading.Lock()
         self.hits = self.misses = 0
@@ -41,8 +44,8 @@ class PageCache:
     def version(self) -> tuple[int, str]:
         return self.read_size(), datetime.now(VN_TZ).date().isoformat()
 
-    def get(self, key: Hashable, make: Callable[[], tuple[str, int]]) -> Rendered:
-        """The page under ``key``, rendered by ``make`` (html, status) when not kept."""
+    def get(self, key: Hashable, make: Callable[[], T]) -> Entry[T]:
+        """The value under ``key``, made by ``make()`` when not kept for this version."""
         version = self.version()
         with self._lock:
             if version != self._version:
@@ -52,10 +55,10 @@ class PageCache:
             if page is not None:
                 self._pages.move_to_end(key)
                 self.hits += 1
-                return page
-        html, status = make()
+                return page  # type: ignore[return-value]
+        value = make()
         digest = hashlib.blake2b(repr((version, key)).encode(), digest_size=12).hexdigest()
-        page = Rendered(html, status, f'"{digest}"')
+        page = Entry(value, f'"{digest}"')
         with self._lock:
             self.misses += 1
             if version == self._version:

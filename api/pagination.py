@@ -1,25 +1,22 @@
 """Keyset pagination for list endpoints: ``?limit=N&cursor=C``.
 
 A list is sorted by a text key (a unit's code, or district then code). The cursor is the
-key of the last item of the previous page, base64url-encoded so clients treat it as
-opaque; the next page holds the items whose key sorts after it. Unlike an offset, a
-cursor does not skip or repeat items when the list grows between two requests (units are
-only ever added by the registry). The next page's address goes in the response's
+key of the last item of the previous page (clients should still treat it as opaque); the
+next page holds the items whose key sorts after it. Every string of the cursor's pattern
+is a place in that order, so no cursor is "invalid": one that was never handed out simply
+starts after the place it names. Unlike an offset, a cursor does not skip or repeat items
+when the list grows between two requests (units are only ever added by the registry). The next page's address goes in the response's
 ``Link`` header with ``rel="next"`` (RFC 8288 §3) and, for object bodies, in ``next``.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Generic, TypeVar
 
 from fastapi import Query, Request, Response
-
-from api.problems import BadCursor
 
 T = TypeVar("T")
 
@@ -33,26 +30,12 @@ Limit = Annotated[
 Cursor = Annotated[
     str | None,
     Query(
-        max_length=256,
-        pattern=r"^[A-Za-z0-9_-]*={0,2}$",
+        min_length=1,
+        max_length=64,
+        pattern=r"^[0-9A-Za-z/._-]+$",
         description="Con trỏ trang sau (từ `Link` hoặc `next`) / next-page cursor",
     ),
 ]
-
-
-def encode_cursor(key: str) -> str:
-    return base64.urlsafe_b64encode(key.encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> str:
-    padded = cursor.rstrip("=") + "=" * (-len(cursor.rstrip("=")) % 4)
-    try:
-        return base64.urlsafe_b64decode(padded.encode()).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise BadCursor(
-            "the cursor is not one this server gave out",
-            "con trỏ trang không hợp lệ", cursor=cursor[:64],
-        ) from None  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -66,10 +49,10 @@ def paginate(
 ) -> Page[T]:
     """The page of ``items`` (sorted by ``key``) after ``cursor``."""
     keys = [key(i) for i in items]
-    start = bisect_right(keys, decode_cursor(cursor)) if cursor else 0
+    start = bisect_right(keys, cursor) if cursor else 0
     chunk = list(items[start : start + limit])
     more = start + limit < len(items)
-    return Page(chunk, encode_cursor(key(chunk[-1])) if more and chunk else None)
+    return Page(chunk, key(chunk[-1]) if more and chunk else None)
 
 
 def link_next(request: Request, response: Response, page: Page[T]) -> str | None:

@@ -24,7 +24,7 @@ Status choices (the first class in an error's MRO found in ``STATUS`` wins):
 - The HTTP layer's own problems are classes in the same table: 404 for an unknown route
   (``RouteNotFound``), 405 (``MethodNotAllowed``, with ``Allow``), 422 for parameters that
   fail validation (``InvalidRequest``), 413 (``TooLarge``, from ``api.limits``), 400 for
-  a bad ``Content-Length`` or cursor, and 500 (``InternalError``): a generic message and
+  a bad ``Content-Length``, and 500 (``InternalError``): a generic message and
   the request id, never the exception or a traceback (RFC 9457 §5, security
   considerations). ``ApiProblem`` carries its own status for one-off answers (415, 503).
 """
@@ -79,10 +79,6 @@ class BadContentLength(HttpProblem):
     code = "bad_content_length"
 
 
-class BadCursor(HttpProblem):
-    code = "bad_cursor"
-
-
 class TooLarge(HttpProblem):
     code = "too_large"
 
@@ -104,7 +100,6 @@ STATUS: dict[type[Exception], tuple[int, str]] = {
     MethodNotAllowed: (405, "Method not allowed"),
     InvalidRequest: (422, "Invalid request"),
     BadContentLength: (400, "Bad Content-Length"),
-    BadCursor: (400, "Bad cursor"),
     TooLarge: (413, "Content too large"),
     InternalError: (500, "Internal server error"),
     HttpProblem: (400, "Bad request"),

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
 
-from api.deps import LedgerDep
+from api.deps import CacheDep, LedgerDep
 from api.openapi import problems
 from api.problems import not_found
 from projections.status import evaluation_status
@@ -28,8 +28,11 @@ Year = Annotated[int, Path(ge=2000, le=2100, description="Năm đánh giá / yea
     summary="Tình trạng hồ sơ đánh giá của một xã trong một năm / One commune's evaluation in one year",
     responses=problems(404, 422),
 )
-def get_evaluation(ledger: LedgerDep, unit_code: UnitCode, year: Year) -> dict[str, Any]:
-    status = evaluation_status(ledger, unit_code, year)
+def get_evaluation(
+    ledger: LedgerDep, cache: CacheDep, unit_code: UnitCode, year: Year
+) -> dict[str, Any]:
+    key = ("evaluation_status", unit_code, year)
+    status = cache.get(key, lambda: evaluation_status(ledger, unit_code, year)).value
     if status is None:
         raise not_found(
             f"no evaluation of {unit_code} for {year}",

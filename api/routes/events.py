@@ -20,22 +20,29 @@ from domain.ledger import Receipt
 router = APIRouter(prefix="/v1", tags=["events"])
 
 # DSSE v1 envelope (in-toto "Dead Simple Signing Envelope", envelope.md)
+BASE64 = r"^[A-Za-z0-9+/]*={0,2}$"
 ENVELOPE_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["payloadType", "payload", "signatures"],
     "properties": {
-        "payloadType": {"type": "string"},
-        "payload": {"type": "string", "description": "base64 of the RFC 8785 JSON payload"},
+        "payloadType": {"type": "string", "enum": ["application/vnd.minhbach.event+json"]},
+        "payload": {
+            "type": "string", "minLength": 4, "pattern": BASE64,
+            "description": "base64 of the RFC 8785 canonical JSON payload",
+        },
         "signatures": {
-            "type": "array",
+            "type": "array", "minItems": 1,
             "items": {
                 "type": "object",
                 "required": ["keyid", "sig"],
-                "properties": {"keyid": {"type": "string"}, "sig": {"type": "string"}},
+                "properties": {
+                    "keyid": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                    "sig": {"type": "string", "minLength": 4, "pattern": BASE64},
+                },
             },
         },
     },
-}
+}  # fmt: skip
 
 RECEIPT_SCHEMA: dict[str, Any] = {
     "type": "object",

@@ -15,8 +15,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
 from api import views
-from api.deps import LedgerDep, SettingsDep
-from api.pagecache import PageCache
+from api.deps import LedgerDep, SettingsDep, get_cache
 from api.pages import html_response, language, render_html
 from api.urls import LiveUrls
 
@@ -25,15 +24,6 @@ router = APIRouter(include_in_schema=False)
 YearPath = Annotated[int, Path(ge=2000, le=2100)]
 UnitPath = Annotated[str, Path(pattern=r"^\d{5}$")]
 Text = Annotated[str | None, Query(max_length=80)]
-
-
-def page_cache(request: Request) -> PageCache:
-    cache: PageCache | None = getattr(request.app.state, "page_cache", None)
-    if cache is None:
-        ledger = request.app.state.ledger
-        cache = PageCache(lambda: int(ledger.recorder.log_head()[0]))
-        request.app.state.page_cache = cache
-    return cache
 
 
 def page(
@@ -54,12 +44,13 @@ def page(
             return render_html("not_found.html", lang, urls, **ctx), 404
         return render_html(template, lang, urls, **context), 200
 
-    rendered = page_cache(request).get(key, make)
-    if rendered.status == 200 and request.headers.get("if-none-match") == rendered.etag:
-        return Response(status_code=304, headers={"ETag": rendered.etag, "Vary": "Cookie"})
-    response = html_response(request, rendered.html, lang, rendered.status)
-    if rendered.status == 200:
-        response.headers["ETag"] = rendered.etag
+    entry = get_cache(request).get(key, make)
+    html, status = entry.value
+    if status == 200 and request.headers.get("if-none-match") == entry.etag:
+        return Response(status_code=304, headers={"ETag": entry.etag, "Vary": "Cookie"})
+    response = html_response(request, html, lang, status)
+    if status == 200:
+        response.headers["ETag"] = entry.etag
     return response
 
 

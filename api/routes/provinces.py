@@ -6,9 +6,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request, Response
 
-from api.deps import LedgerDep
+from api.deps import CacheDep, LedgerDep
 from api.openapi import problems
 from api.pagination import DEFAULT_LIMIT, Cursor, Limit, link_next, paginate
+from api.views import province_of
 from projections.overview import counts, province_overview
 
 router = APIRouter(prefix="/v1/provinces", tags=["provinces"])
@@ -24,25 +25,22 @@ def row_key(row: dict[str, Any]) -> str:
     summary="Kết quả toàn tỉnh trong một năm / The province's results in one year",
     description="`counts` covers every unit; `units` is one page of them (`limit`, `cursor`; "
     "the next page is in `next` and in the `Link` header).",
-    responses=problems(400, 422),
+    responses=problems(422),
 )
 def get_province(
     request: Request,
     response: Response,
     ledger: LedgerDep,
+    cache: CacheDep,
     year: Annotated[int, Path(ge=2000, le=2100, description="Năm đánh giá / year")],
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> dict[str, Any]:
-    reg = ledger.registry()
-    rows = province_overview(ledger, year)
+    rows = cache.get(("province_overview", year), lambda: province_overview(ledger, year)).value
+    province = cache.get("province", lambda: province_of(ledger)).value
     page = paginate(rows, row_key, limit, cursor)
-    province = reg.units.get(reg.unit) if reg is not None else None
     return {
-        "province": {
-            "code": reg.unit if reg is not None else None,
-            "name": province.name if province is not None else None,
-        },
+        "province": province,
         "year": year,
         "counts": counts(rows),
         "units": page.items,

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Request, Response
 
-from api.deps import LedgerDep
+from api.deps import CacheDep, LedgerDep
 from api.openapi import problems
 from api.pagination import DEFAULT_LIMIT, Cursor, Limit, link_next, paginate
 from projections.overview import units
@@ -19,16 +19,18 @@ router = APIRouter(prefix="/v1", tags=["units"])
     summary="Danh sách đơn vị hành chính đã đăng ký / Registered administrative units",
     description="Sắp xếp theo mã; trang sau ở header `Link` / sorted by code; the next "
     'page is in the `Link: <…>; rel="next"` header.',
-    responses=problems(400, 422),
+    responses=problems(422),
 )
 def list_units(
     request: Request,
     response: Response,
     ledger: LedgerDep,
+    cache: CacheDep,
     level: Literal["commune", "district", "province"] | None = None,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> list[dict[str, Any]]:
-    page = paginate(units(ledger, level), lambda u: str(u["code"]), limit, cursor)
+    every = cache.get(("units", level), lambda: units(ledger, level)).value
+    page = paginate(every, lambda u: str(u["code"]), limit, cursor)
     link_next(request, response, page)
     return page.items

@@ -3,6 +3,7 @@ registry (see ``signed_province``); and a real uvicorn over the demo province.""
 
 from __future__ import annotations
 
+import fcntl
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -54,11 +55,21 @@ DEMO_COMMUNES = 10  # one district's worth, enough for every planted flaw (api.d
 
 
 @pytest.fixture(scope="session")
-def demo_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A SQLite demo ledger (``api.demo.build_demo``, 10 communes, 2022–2024), built once."""
+def demo_url(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> str:
+    """A SQLite demo ledger (``api.demo.build_demo``, 10 communes, 2022–2024), built once
+    per run: under xdist the workers share one file, built by whichever comes first while
+    the others wait on a lock. Tests only read it (refused envelopes store nothing)."""
     from api.devserver import demo_database
 
-    return demo_database(tmp_path_factory.mktemp("demo") / "demo.db", limit=DEMO_COMMUNES)
+    if worker_id == "master":
+        return demo_database(tmp_path_factory.mktemp("demo") / "demo.db", limit=DEMO_COMMUNES)
+    shared = tmp_path_factory.getbasetemp().parent  # the same folder for every worker
+    with open(shared / "demo.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            return demo_database(shared / "demo.db", limit=DEMO_COMMUNES)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 @pytest.fixture(scope="session")

@@ -245,8 +245,13 @@ def test_province_results_carry_next_and_counts_cover_every_unit(opened: TestCli
     assert "link" not in r.headers
 
 
-def test_a_forged_cursor_is_a_400_problem(client: TestClient) -> None:
-    assert_problem(client.get("/v1/units", params={"cursor": "_w"}), 400, "bad_cursor")
+def test_a_cursor_never_handed_out_starts_after_the_place_it_names(client: TestClient) -> None:
+    def codes(cursor: str) -> list[str]:
+        return [u["code"] for u in client.get("/v1/units", params={"cursor": cursor}).json()]
+
+    assert codes("0") == ["32002", "96", "964"]  # units sort by code, as text
+    assert codes("900") == ["96", "964"]
+    assert codes("zzz") == []
 
 
 # -- the OpenAPI document ---------------------------------------------------------------------
