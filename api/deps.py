@@ -8,7 +8,8 @@ from fastapi import Depends, Request
 
 from api.batcher import Batcher
 from api.config import Settings
-from api.pagecache import PageCache
+from api.pagecache import BoundCache, PageCache, Version
+from api.readcache import CachedReads
 from domain.ledger import Ledger
 
 
@@ -27,17 +28,41 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
-def get_cache(request: Request) -> PageCache:
-    """The app's cache of pages and reads (``api.pagecache``), made on first use."""
-    cache: PageCache | None = getattr(request.app.state, "page_cache", None)
-    if cache is None:
+def _caches(request: Request) -> tuple[PageCache, PageCache]:
+    """The app's caches of pages and of aggregates (made on first use)."""
+    caches: tuple[PageCache, PageCache] | None = getattr(request.app.state, "caches", None)
+    if caches is None:
         ledger = request.app.state.ledger
-        cache = PageCache(lambda: int(ledger.recorder.log_head()[0]))
-        request.app.state.page_cache = cache
-    return cache
+        size = lambda: int(ledger.recorder.log_head()[0])  # noqa: E731
+        caches = (PageCache(size), PageCache(size, maxsize=8192))
+        request.app.state.caches = caches
+    return caches
+
+
+def _version(request: Request) -> Version:
+    """The ledger's version for this request, read once (``api.pagecache``)."""
+    version: Version | None = getattr(request.state, "ledger_version", None)
+    if version is None:
+        version = _caches(request)[0].version()
+        request.state.ledger_version = version
+    return version
+
+
+async def get_cache(request: Request) -> BoundCache:
+    """Rendered pages and read answers, at this request's version of the ledger."""
+    return BoundCache(_caches(request)[0], _version(request))
+
+
+async def get_reads(request: Request) -> Ledger:
+    """The ledger for read models: aggregates shared per version (``api.readcache``)."""
+    reads = CachedReads(
+        request.app.state.ledger, BoundCache(_caches(request)[1], _version(request))
+    )
+    return reads  # type: ignore[return-value]  # a read-only stand-in for the Ledger
 
 
 LedgerDep = Annotated[Ledger, Depends(get_ledger)]
-CacheDep = Annotated[PageCache, Depends(get_cache)]
+ReadsDep = Annotated[Ledger, Depends(get_reads)]
+CacheDep = Annotated[BoundCache, Depends(get_cache)]
 BatcherDep = Annotated[Batcher, Depends(get_batcher)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]

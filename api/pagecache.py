@@ -24,6 +24,7 @@ from typing import Any, Generic, TypeVar
 from domain.calendar import VN_TZ
 
 T = TypeVar("T")
+Version = tuple[int, str]  # (log size, Vietnam's date)
 
 
 @dataclass(frozen=True)
@@ -37,16 +38,28 @@ class PageCache:
         self.read_size = read_size
         self.maxsize = maxsize
         self._pages: OrderedDict[Hashable, Entry[Any]] = OrderedDict()
-        self._version: tuple[int, str] | None = None
+        self._version: Version | None = None
         self._lock = threading.Lock()
         self.hits = self.misses = 0
 
-    def version(self) -> tuple[int, str]:
+    def version(self) -> Version:
         return self.read_size(), datetime.now(VN_TZ).date().isoformat()
 
-    def get(self, key: Hashable, make: Callable[[], T]) -> Entry[T]:
+    def peek(self, key: Hashable, version: Version | None = None) -> Entry[Any] | None:
+        """The value under ``key`` if it is kept for the current version, else None."""
+        version = version or self.version()
+        with self._lock:
+            if version != self._version:
+                return None
+            page = self._pages.get(key)
+            if page is not None:
+                self._pages.move_to_end(key)
+                self.hits += 1
+            return page
+
+    def get(self, key: Hashable, make: Callable[[], T], version: Version | None = None) -> Entry[T]:
         """The value under ``key``, made by ``make()`` when not kept for this version."""
-        version = self.version()
+        version = version or self.version()
         with self._lock:
             if version != self._version:
                 self._pages.clear()
@@ -66,3 +79,17 @@ class PageCache:
                 while len(self._pages) > self.maxsize:
                     self._pages.popitem(last=False)
         return page
+
+
+@dataclass(frozen=True)
+class BoundCache:
+    """A cache seen at one version: one request reads the log head once, not per lookup."""
+
+    cache: PageCache
+    version: Version
+
+    def peek(self, key: Hashable) -> Entry[Any] | None:
+        return self.cache.peek(key, self.version)
+
+    def get(self, key: Hashable, make: Callable[[], T]) -> Entry[T]:
+        return self.cache.get(key, make, self.version)

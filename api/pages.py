@@ -38,6 +38,7 @@ def environment() -> Environment:
         loader=FileSystemLoader(HERE / "templates"),
         autoescape=True,
         undefined=StrictUndefined,
+        auto_reload=False,  # templates are part of the release: no stat() per render
         trim_blocks=True,
         lstrip_blocks=True,
     )

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
 
-from api.deps import CacheDep, LedgerDep
+from api.deps import CacheDep, ReadsDep
 from api.openapi import problems
 from api.problems import not_found
 from projections.status import evaluation_status
@@ -29,7 +29,7 @@ Year = Annotated[int, Path(ge=2000, le=2100, description="Năm đánh giá / yea
     responses=problems(404, 422),
 )
 def get_evaluation(
-    ledger: LedgerDep, cache: CacheDep, unit_code: UnitCode, year: Year
+    ledger: ReadsDep, cache: CacheDep, unit_code: UnitCode, year: Year
 ) -> dict[str, Any]:
     key = ("evaluation_status", unit_code, year)
     status = cache.get(key, lambda: evaluation_status(ledger, unit_code, year)).value

@@ -12,10 +12,12 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
 from api import views
-from api.deps import LedgerDep, SettingsDep, get_cache
+from api.config import Settings
+from api.deps import ReadsDep, get_cache
 from api.pages import html_response, language, render_html
 from api.urls import LiveUrls
 
@@ -26,12 +28,15 @@ UnitPath = Annotated[str, Path(pattern=r"^\d{5}$")]
 Text = Annotated[str | None, Query(max_length=80)]
 
 
-def page(
+async def page(
     request: Request, template: str, build: Callable[[], dict[str, Any] | None],
     missing: Callable[[], dict[str, Any]] | None = None,
 ) -> Response:  # fmt: skip
     """Render ``template`` with ``build()`` (or ``not_found.html`` with ``missing()`` when
-    it gives None), through the page cache, answering 304 to a matching If-None-Match."""
+    it gives None), through the page cache, answering 304 to a matching If-None-Match.
+
+    A page already kept is answered on the event loop; building one (read models, then
+    the template) runs on a worker thread, so a slow render never holds up the others."""
     lang = language(request)
     urls = LiveUrls(lang, request.url.path, dict(request.query_params))
     query = tuple(sorted(request.query_params.multi_items()))
@@ -44,7 +49,10 @@ def page(
             return render_html("not_found.html", lang, urls, **ctx), 404
         return render_html(template, lang, urls, **context), 200
 
-    entry = get_cache(request).get(key, make)
+    cache = await get_cache(request)
+    entry = cache.peek(key)
+    if entry is None:
+        entry = await run_in_threadpool(cache.get, key, make)
     html, status = entry.value
     if status == 200 and request.headers.get("if-none-match") == entry.etag:
         return Response(status_code=304, headers={"ETag": entry.etag, "Vary": "Cookie"})
@@ -55,33 +63,39 @@ def page(
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, ledger: LedgerDep) -> Response:
-    return page(request, "home.html", lambda: views.home_view(ledger))
+async def home(request: Request, ledger: ReadsDep) -> Response:
+    return await page(request, "home.html", lambda: views.home_view(ledger))
 
 
 @router.get("/p/{year}", response_class=HTMLResponse)
-def province_page(
-    request: Request, ledger: LedgerDep, year: YearPath,
+async def province_page(
+    request: Request, ledger: ReadsDep, year: YearPath,
     district: Text = None, group: Text = None, q: Text = None,
 ) -> Response:  # fmt: skip
     filters = views.Filters.parse(district, group, q)
-    return page(request, "province.html", lambda: views.province_view(ledger, year, filters))
+    return await page(request, "province.html", lambda: views.province_view(ledger, year, filters))
 
 
 @router.get("/u/{unit_code}/{year}", response_class=HTMLResponse)
-def unit_page(request: Request, ledger: LedgerDep, unit_code: UnitPath, year: YearPath) -> Response:
-    return page(
+async def unit_page(
+    request: Request, ledger: ReadsDep, unit_code: UnitPath, year: YearPath
+) -> Response:
+    return await page(
         request, "unit.html", lambda: views.unit_view(ledger, unit_code, year),
         missing=lambda: {"province": views.province_of(ledger), "unit": unit_code, "year": year},
     )  # fmt: skip
 
 
 @router.get("/verify", response_class=HTMLResponse)
-def verify_page(request: Request, ledger: LedgerDep, settings: SettingsDep) -> Response:
+async def verify_page(request: Request, ledger: ReadsDep) -> Response:
+    settings: Settings = request.app.state.settings
     base = str(request.base_url).rstrip("/")
-    return page(request, "verify.html", lambda: views.verify_view(ledger, settings.origin, base))
+    return await page(
+        request, "verify.html", lambda: views.verify_view(ledger, settings.origin, base)
+    )
 
 
 @router.get("/log", response_class=HTMLResponse)
-def log_page(request: Request, ledger: LedgerDep, settings: SettingsDep) -> Response:
-    return page(request, "log.html", lambda: views.log_view(ledger, settings.origin))
+async def log_page(request: Request, ledger: ReadsDep) -> Response:
+    settings: Settings = request.app.state.settings
+    return await page(request, "log.html", lambda: views.log_view(ledger, settings.origin))

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request, Response
 
-from api.deps import CacheDep, LedgerDep
+from api.deps import CacheDep, ReadsDep
 from api.openapi import problems
 from api.pagination import DEFAULT_LIMIT, Cursor, Limit, link_next, paginate
 from api.views import province_of
@@ -30,7 +30,7 @@ def row_key(row: dict[str, Any]) -> str:
 def get_province(
     request: Request,
     response: Response,
-    ledger: LedgerDep,
+    ledger: ReadsDep,
     cache: CacheDep,
     year: Annotated[int, Path(ge=2000, le=2100, description="Năm đánh giá / year")],
     limit: Limit = DEFAULT_LIMIT,

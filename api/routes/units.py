@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Request, Response
 
-from api.deps import CacheDep, LedgerDep
+from api.deps import CacheDep, ReadsDep
 from api.openapi import problems
 from api.pagination import DEFAULT_LIMIT, Cursor, Limit, link_next, paginate
 from projections.overview import units
@@ -24,7 +24,7 @@ router = APIRouter(prefix="/v1", tags=["units"])
 def list_units(
     request: Request,
     response: Response,
-    ledger: LedgerDep,
+    ledger: ReadsDep,
     cache: CacheDep,
     level: Literal["commune", "district", "province"] | None = None,
     limit: Limit = DEFAULT_LIMIT,
