@@ -193,12 +193,14 @@ async def _localized(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(exc, request)
 
 
-async def _validation(request: Request, exc: Exception) -> JSONResponse:
+async def _validation(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     errs = [
         {"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", ""))}
         for e in exc.errors()
     ]
+    if wants_html(request):  # a mistyped page address (/u/abc/2023): no such page
+        return not_found_page(request)
     problem = InvalidRequest(
         "the request's parameters or body are invalid",
         "tham số hoặc nội dung yêu cầu không hợp lệ",

@@ -52,6 +52,16 @@ def test_unknown_page_asked_by_a_browser_is_an_html_404(client: TestClient) -> N
     assert "Không có trang này." in r.text
 
 
+@pytest.mark.parametrize("path", ["/u/abc/2023", "/p/1999", "/static/none.css"])
+def test_a_mistyped_page_address_is_an_html_404_for_a_browser_and_a_problem_otherwise(
+    client: TestClient, path: str
+) -> None:
+    page = client.get(path, headers={"accept": "text/html"})
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    api = client.get(path)
+    assert api.status_code in (404, 422) and api.headers["content-type"].startswith(PROBLEM)
+
+
 def test_wrong_method_is_a_405_problem_with_allow(client: TestClient) -> None:
     r = client.delete("/v1/events")
     body = assert_problem(r, 405, "method_not_allowed")
