@@ -48,17 +48,23 @@ def _version(request: Request) -> Version:
     return version
 
 
-async def get_cache(request: Request) -> BoundCache:
+def cache_for(request: Request) -> BoundCache:
     """Rendered pages and read answers, at this request's version of the ledger."""
     return BoundCache(_caches(request)[0], _version(request))
 
 
-async def get_reads(request: Request) -> Ledger:
+def reads_for(request: Request) -> Ledger:
     """The ledger for read models: aggregates shared per version (``api.readcache``)."""
-    reads = CachedReads(
-        request.app.state.ledger, BoundCache(_caches(request)[1], _version(request))
-    )
-    return reads  # type: ignore[return-value]  # a read-only stand-in for the Ledger
+    cache = BoundCache(_caches(request)[1], _version(request))
+    return CachedReads(request.app.state.ledger, cache)  # type: ignore[return-value]
+
+
+async def get_cache(request: Request) -> BoundCache:
+    return cache_for(request)
+
+
+async def get_reads(request: Request) -> Ledger:
+    return reads_for(request)
 
 
 LedgerDep = Annotated[Ledger, Depends(get_ledger)]

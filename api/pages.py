@@ -113,7 +113,9 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     return html_response(request, html, lang, status_code)
 
 
-def html_response(request: Request, html: str, lang: str, status_code: int = 200) -> HTMLResponse:
+def html_response(
+    request: Request, html: str | bytes, lang: str, status_code: int = 200
+) -> HTMLResponse:
     response = HTMLResponse(
         html,
         status_code=status_code,

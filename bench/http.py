@@ -140,6 +140,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.postgres:
         reset_postgres(args.postgres)
     chains = signed_chains(write_url, args.communes, (2022, 2023, 2024))
+    # the profile run needs chains of its own: a second demo province's worth, other years
+    more_chains = chains[len(chains) // 2 :] if args.profile else []
+    chains = chains[: len(chains) // 2] if args.profile else chains
     envelopes = sum(len(c) for c in chains)
     env = {"MINHBACH_LOG_LEVEL": "WARNING"}
     with LiveServer(read_url, env=env) as app, LiveServer(write_url, env=env) as writer, \
@@ -188,6 +191,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.profile:
             print("\nprofile of the app process rendering uncached unit pages (py-spy):")
             lines = profile(app, int(s), tmp, lambda: load(app, Source(cold), args.clients, s, 0))
+            print("\n".join(lines))
+            print("\nprofile of the app process taking signed submissions (py-spy):")
+            rest = [[Request("POST", "/v1/events", e) for e in chain] for chain in more_chains]
+            lines = profile(writer, int(s), tmp,
+                            lambda: load(writer, Source(queues=rest), args.writers, s, 0))  # fmt: skip
             print("\n".join(lines))
     shutil.rmtree(tmp, ignore_errors=True)
     return 0

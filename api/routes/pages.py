@@ -17,9 +17,10 @@ from fastapi.responses import HTMLResponse
 
 from api import views
 from api.config import Settings
-from api.deps import ReadsDep, get_cache
+from api.deps import cache_for, reads_for
 from api.pages import html_response, language, render_html
 from api.urls import LiveUrls
+from domain.ledger import Ledger
 
 router = APIRouter(include_in_schema=False)
 
@@ -29,27 +30,30 @@ Text = Annotated[str | None, Query(max_length=80)]
 
 
 async def page(
-    request: Request, template: str, build: Callable[[], dict[str, Any] | None],
-    missing: Callable[[], dict[str, Any]] | None = None,
+    request: Request, template: str, build: Callable[[Ledger], dict[str, Any] | None],
+    missing: Callable[[Ledger], dict[str, Any]] | None = None,
 ) -> Response:  # fmt: skip
     """Render ``template`` with ``build()`` (or ``not_found.html`` with ``missing()`` when
     it gives None), through the page cache, answering 304 to a matching If-None-Match.
 
-    A page already kept is answered on the event loop; building one (read models, then
-    the template) runs on a worker thread, so a slow render never holds up the others."""
+    A page already kept is answered on the event loop, as encoded bytes; building one
+    (read models, then the template) runs on a worker thread, so a slow render never
+    holds up the others. ``build`` and ``missing`` get the read-only ledger
+    (``api.readcache``), made only when a page must be built."""
     lang = language(request)
     urls = LiveUrls(lang, request.url.path, dict(request.query_params))
     query = tuple(sorted(request.query_params.multi_items()))
     key = (str(request.base_url), request.url.path, lang, query)
 
-    def make() -> tuple[str, int]:
-        context = build()
+    def make() -> tuple[bytes, int]:
+        reads = reads_for(request)
+        context = build(reads)
         if context is None:
-            ctx = missing() if missing else {}
-            return render_html("not_found.html", lang, urls, **ctx), 404
-        return render_html(template, lang, urls, **context), 200
+            ctx = missing(reads) if missing else {}
+            return render_html("not_found.html", lang, urls, **ctx).encode(), 404
+        return render_html(template, lang, urls, **context).encode(), 200
 
-    cache = await get_cache(request)
+    cache = cache_for(request)
     entry = cache.peek(key)
     if entry is None:
         entry = await run_in_threadpool(cache.get, key, make)
@@ -63,39 +67,34 @@ async def page(
 
 
 @router.get("/", response_class=HTMLResponse)
-async def home(request: Request, ledger: ReadsDep) -> Response:
-    return await page(request, "home.html", lambda: views.home_view(ledger))
+async def home(request: Request) -> Response:
+    return await page(request, "home.html", views.home_view)
 
 
 @router.get("/p/{year}", response_class=HTMLResponse)
 async def province_page(
-    request: Request, ledger: ReadsDep, year: YearPath,
-    district: Text = None, group: Text = None, q: Text = None,
+    request: Request, year: YearPath, district: Text = None, group: Text = None, q: Text = None,
 ) -> Response:  # fmt: skip
     filters = views.Filters.parse(district, group, q)
-    return await page(request, "province.html", lambda: views.province_view(ledger, year, filters))
+    return await page(request, "province.html", lambda r: views.province_view(r, year, filters))
 
 
 @router.get("/u/{unit_code}/{year}", response_class=HTMLResponse)
-async def unit_page(
-    request: Request, ledger: ReadsDep, unit_code: UnitPath, year: YearPath
-) -> Response:
+async def unit_page(request: Request, unit_code: UnitPath, year: YearPath) -> Response:
     return await page(
-        request, "unit.html", lambda: views.unit_view(ledger, unit_code, year),
-        missing=lambda: {"province": views.province_of(ledger), "unit": unit_code, "year": year},
+        request, "unit.html", lambda r: views.unit_view(r, unit_code, year),
+        missing=lambda r: {"province": views.province_of(r), "unit": unit_code, "year": year},
     )  # fmt: skip
 
 
 @router.get("/verify", response_class=HTMLResponse)
-async def verify_page(request: Request, ledger: ReadsDep) -> Response:
+async def verify_page(request: Request) -> Response:
     settings: Settings = request.app.state.settings
     base = str(request.base_url).rstrip("/")
-    return await page(
-        request, "verify.html", lambda: views.verify_view(ledger, settings.origin, base)
-    )
+    return await page(request, "verify.html", lambda r: views.verify_view(r, settings.origin, base))
 
 
 @router.get("/log", response_class=HTMLResponse)
-async def log_page(request: Request, ledger: ReadsDep) -> Response:
+async def log_page(request: Request) -> Response:
     settings: Settings = request.app.state.settings
-    return await page(request, "log.html", lambda: views.log_view(ledger, settings.origin))
+    return await page(request, "log.html", lambda r: views.log_view(r, settings.origin))
