@@ -29,8 +29,12 @@ class Request:
     body: bytes = b""
     content_type: str = "application/json"
 
+    accept_encoding: str = ""  # "gzip" to ask, as browsers do, for a compressed answer
+
     def encode(self, host: str) -> bytes:
         head = f"{self.method} {self.path} HTTP/1.1\r\nHost: {host}\r\nAccept: */*\r\n"
+        if self.accept_encoding:
+            head += f"Accept-Encoding: {self.accept_encoding}\r\n"
         if self.body or self.method in ("POST", "PUT", "PATCH"):
             head += f"Content-Type: {self.content_type}\r\nContent-Length: {len(self.body)}\r\n"
         return head.encode("latin-1") + b"\r\n" + self.body
@@ -62,6 +66,7 @@ class Result:
     statuses: Counter[int] = field(default_factory=Counter)
     seconds: float = 0.0
     errors: int = 0
+    server_cpu_ms: float | None = None  # filled in by a caller that can see the server
 
     @property
     def count(self) -> int:
@@ -85,6 +90,7 @@ class Result:
             f"{name:<34} {self.rate:9.1f} req/s   p50 {self.percentile(50):7.2f} ms   "
             f"p99 {self.percentile(99):7.2f} ms   n={self.count} [{codes}]"
             + (f" errors={self.errors}" if self.errors else "")
+            + (f"   server CPU {self.server_cpu_ms:.2f} ms/req" if self.server_cpu_ms else "")
         )
 
 
@@ -130,7 +136,7 @@ async def _client(
             if request is None:
                 return
             start = time.perf_counter()
-            writer.write(request.encode(host))
+            writer.write(request.encode(f"{host}:{port}"))
             try:
                 status = await _read_response(reader)
             except (asyncio.IncompleteReadError, ConnectionError, ValueError):
