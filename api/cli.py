@@ -8,6 +8,7 @@
     minhbach submit event.dsse.json [--url http://127.0.0.1:8000 | --database URL]
     minhbach events export -o events.jsonl
     minhbach demo && minhbach serve
+    minhbach site export DIR                     # every public page as static files
 
 Every command takes ``--database URL`` (default ``MINHBACH_DATABASE_URL`` or
 ``sqlite:///data/minhbach.db``).
@@ -343,6 +344,10 @@ def build_parser() -> argparse.ArgumentParser:
     sv.add_argument("--limit", type=int, default=None)
     sv.set_defaults(func=cmd_serve)
     cli_projections.register(sub)
+
+    from api.site_export import add_subcommand
+
+    add_subcommand(sub, _ledger, lambda args: _settings(args).origin)
     return p
 
 

@@ -6,6 +6,8 @@ deployment's log (default 96). ``MINHBACH_ORIGIN``: the log origin (default
 ``minhbach.example/<scope>``). ``MINHBACH_DATA_DIR``: keys and state (default ``./data``).
 ``MINHBACH_PRECHECK_WORKERS``: processes that parse envelopes and verify signatures ahead
 of the writer (default ``auto``: one per spare core on PostgreSQL, none on SQLite).
+``MINHBACH_MAX_BODY_BYTES``: the largest request body (default 1 MiB).
+``MINHBACH_LOG_LEVEL``: level of the JSON logs (default ``INFO``).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ class Settings:
     trust_root: tuple[PublicKey, ...] = field(default=())
     max_body_bytes: int = 1_048_576
     precheck_workers: int | None = None  # None: one per spare core on PostgreSQL, 0 on SQLite
+    log_level: str = "INFO"
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -52,6 +55,8 @@ class Settings:
             origin=origin,
             data_dir=data_dir,
             precheck_workers=None if workers in (None, "", "auto") else int(str(workers)),
+            max_body_bytes=int(os.environ.get("MINHBACH_MAX_BODY_BYTES", "1048576")),
+            log_level=os.environ.get("MINHBACH_LOG_LEVEL", "INFO"),
         )
 
     def workers(self) -> int:

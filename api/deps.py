@@ -11,6 +11,8 @@ from fastapi import Depends, Request
 
 from api.batcher import Batcher
 from api.config import Settings
+from api.pagecache import BoundCache, PageCache, Version
+from api.readcache import CachedReads
 from domain.ledger import Ledger
 
 
@@ -29,6 +31,47 @@ async def get_settings(request: Request) -> Settings:
     return settings
 
 
+def _caches(request: Request) -> tuple[PageCache, PageCache]:
+    """The app's caches of pages and of aggregates (made on first use)."""
+    caches: tuple[PageCache, PageCache] | None = getattr(request.app.state, "caches", None)
+    if caches is None:
+        ledger = request.app.state.ledger
+        size = lambda: int(ledger.recorder.log_head()[0])  # noqa: E731
+        caches = (PageCache(size), PageCache(size, maxsize=8192))
+        request.app.state.caches = caches
+    return caches
+
+
+def _version(request: Request) -> Version:
+    """The ledger's version for this request, read once (``api.pagecache``)."""
+    version: Version | None = getattr(request.state, "ledger_version", None)
+    if version is None:
+        version = _caches(request)[0].version()
+        request.state.ledger_version = version
+    return version
+
+
+def cache_for(request: Request) -> BoundCache:
+    """Rendered pages and read answers, at this request's version of the ledger."""
+    return BoundCache(_caches(request)[0], _version(request))
+
+
+def reads_for(request: Request) -> Ledger:
+    """The ledger for read models: aggregates shared per version (``api.readcache``)."""
+    cache = BoundCache(_caches(request)[1], _version(request))
+    return CachedReads(request.app.state.ledger, cache)  # type: ignore[return-value]
+
+
+async def get_cache(request: Request) -> BoundCache:
+    return cache_for(request)
+
+
+async def get_reads(request: Request) -> Ledger:
+    return reads_for(request)
+
+
 LedgerDep = Annotated[Ledger, Depends(get_ledger)]
+ReadsDep = Annotated[Ledger, Depends(get_reads)]
+CacheDep = Annotated[BoundCache, Depends(get_cache)]
 BatcherDep = Annotated[Batcher, Depends(get_batcher)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]

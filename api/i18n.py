@@ -174,6 +174,68 @@ WORDS = {
         "There is no evaluation of unit {unit} for {year}.",
     ),
     "json": ("Dữ liệu dạng JSON", "Data as JSON"),
+    "hash_short": ("Mã băm", "Hash"),
+    "skip": ("Bỏ qua, đến nội dung chính", "Skip to main content"),
+    "nav_language": ("Ngôn ngữ", "Language"),
+    "nav_main": ("Điều hướng chính", "Main navigation"),
+    "nav_breadcrumbs": ("Vị trí trang", "Breadcrumbs"),
+    "log": ("Sổ nhật ký", "Log"),
+    "verify": ("Tự kiểm chứng", "How to verify this yourself"),
+    "footer": (
+        "Mọi thông tin trên trang này là sự kiện do người có thẩm quyền ký số và được ghi vào "
+        "sổ nhật ký minh bạch, ai cũng kiểm chứng được.",
+        "Every record on this page is an event signed by the official responsible and "
+        "appended to a transparency log that anyone can verify.",
+    ),
+    "intro": (
+        "Kết quả đánh giá, công nhận xã, phường, thị trấn đạt chuẩn tiếp cận pháp luật, "
+        "từng bước do cán bộ có thẩm quyền ký số.",
+        "Results of the evaluation and recognition of communes as meeting the access-to-law "
+        "standard, every step signed by the official responsible.",
+    ),
+    "summary": ("Tổng quan", "Summary"),
+    "all_units": ("Các đơn vị", "Units"),
+    "units_caption": (
+        "Kết quả năm {year}: {shown} trên {total} đơn vị",
+        "Results for {year}: {shown} of {total} units",
+    ),
+    "no_match": ("Không có đơn vị nào khớp bộ lọc.", "No unit matches the filters."),
+    "filters": ("Lọc danh sách", "Filter the list"),
+    "all_districts": ("Tất cả huyện", "All districts"),
+    "all_results": ("Mọi kết quả", "Any result"),
+    "search_name": ("Tên hoặc mã đơn vị", "Unit name or code"),
+    "apply": ("Lọc", "Filter"),
+    "clear": ("Bỏ lọc", "Clear filters"),
+    "on_this_page": ("Trên trang này", "On this page"),
+    "scores_caption": (
+        "Điểm theo tiêu chí và chỉ tiêu, so với điểm tối đa và tối thiểu",
+        "Scores by criterion and indicator, against the maximum and minimum",
+    ),
+    "posting_caption": ("Các kênh niêm yết công khai", "Where the results were posted"),
+    "no_posting": ("Chưa niêm yết.", "Not posted yet."),
+    "below_min": ("dưới mức tối thiểu", "below the minimum"),
+    "timeline_caption": ("{n} sự kiện đã ký, theo thứ tự", "{n} signed events, in order"),
+    "not_found_page": ("Không có trang này.", "There is no such page."),
+    "verify_title": ("Tự kiểm chứng", "How to verify this yourself"),
+    "log_title": ("Sổ nhật ký minh bạch", "The transparency log"),
+    "log_intro": (
+        "Mọi phong bì đã ký được ghi nối tiếp vào một cây Merkle (RFC 6962). Điểm kiểm (checkpoint) "
+        "do sổ ký và các bên chứng kiến ký xác nhận cho phép bất kỳ ai kiểm tra rằng không có gì bị "
+        "sửa, xoá hay chèn lén.",
+        "Every signed envelope is appended to a Merkle tree (RFC 6962). Checkpoints signed by the "
+        "log and cosigned by witnesses let anyone check that nothing was changed, removed or "
+        "slipped in.",
+    ),
+    "log_head": ("Trạng thái hiện tại", "Current state"),
+    "log_origin": ("Tên gốc (origin)", "Origin"),
+    "log_size": ("Số sự kiện trong sổ", "Events in the log"),
+    "log_root": ("Mã băm gốc (base64)", "Root hash (base64)"),
+    "log_checkpoint": ("Điểm kiểm mới nhất", "Latest checkpoint"),
+    "log_check": ("Kiểm tra sổ", "Check the log"),
+    "log_check_text": (
+        "Cách kiểm tra điểm kiểm, chữ ký của các bên chứng kiến và bằng chứng: xem",
+        "How to check the checkpoint, the witnesses' cosignatures and proofs: see",
+    ),
 }
 
 DATE_LABELS = {

@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import problems
+from api import middleware
 from api.batcher import Batcher
 from api.config import Settings, make_ledger
 from api.precheck import Prechecker
@@ -29,8 +29,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         models.start()
         prechecker = Prechecker(settings.workers())
         batcher = Batcher(
-            models.submit_many(ledger), prechecker=prechecker, key_docs=lambda: ledger.key_docs
+            metrics.counting(models.submit_many(ledger)),
+            prechecker=prechecker,
+            key_docs=lambda: ledger.key_docs,
         )
+        metrics.watch_log_size(lambda: ledger.recorder.log_head()[0])  # type: ignore[attr-defined]
         await batcher.start()
         app.state.readmodels = models
         app.state.settings = settings
@@ -52,7 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         lifespan=lifespan,
     )
-    problems.install(app)
+    metrics = middleware.install(app, settings)
     for module in (events, chains, evaluations, units, provinces, health, pages, readmodels):
         app.include_router(module.router)
     return app

@@ -1,6 +1,12 @@
-"""Rendering of the public pages: one Jinja2 environment, autoescaped, CSS inlined.
+"""Rendering of the public pages: one Jinja2 environment, autoescaped, no JavaScript.
 
-Pages are Vietnamese unless ``?lang=en``; every link keeps the language. No JavaScript.
+Language: Vietnamese by default; ``?lang=en`` or ``?lang=vi`` chooses, and is remembered
+in a ``lang`` cookie, so a reader who switched once stays in their language; links on
+English pages also carry ``?lang=en``, so they work without cookies. Addresses come from
+``api.urls`` (live paths, or relative files in the static export).
+
+Pages are sent with a Content-Security-Policy that allows no script at all and styles
+only from this site, and ``Vary: Cookie`` since the cookie picks the language.
 """
 
 from __future__ import annotations
@@ -13,28 +19,38 @@ from urllib.parse import urlencode
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from markupsafe import Markup
 
 from api import i18n
+from api.urls import LiveUrls, Urls
 
 HERE = Path(__file__).parent
+LANGS = ("vi", "en")
+COOKIE = "lang"
+CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; "
+    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
 
 
 @cache
 def environment() -> Environment:
-    env = Environment(
+    return Environment(
         loader=FileSystemLoader(HERE / "templates"),
         autoescape=True,
         undefined=StrictUndefined,
+        auto_reload=False,  # templates are part of the release: no stat() per render
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.globals["css"] = Markup((HERE / "static" / "style.css").read_text(encoding="utf-8"))
-    return env
 
 
 def language(request: Request) -> str:
-    return "en" if request.query_params.get("lang") == "en" else "vi"
+    """``?lang=`` first, then the cookie, else Vietnamese."""
+    asked = request.query_params.get("lang")
+    if asked in LANGS:
+        return asked
+    remembered = request.cookies.get(COOKIE)
+    return remembered if remembered in LANGS else "vi"
 
 
 class Words:
@@ -75,16 +91,42 @@ class Words:
         return value if self.lang == "en" else value.replace(".", ",")
 
     def href(self, path: str) -> str:
+        """A live path in this language (kept for templates outside this module's set)."""
         return path + ("?" + urlencode({"lang": "en"}) if self.lang == "en" else "")
+
+
+def render_html(template: str, lang: str, urls: Urls, **context: Any) -> str:
+    """A page as text: the same call serves the live site and the static export."""
+    other = "vi" if lang == "en" else "en"
+    return (
+        environment()
+        .get_template(template)
+        .render(lang=lang, other_lang=other, urls=urls, w=Words(lang), **context)
+    )
 
 
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     lang = language(request)
-    other = "vi" if lang == "en" else "en"
-    switch = request.url.path + ("?lang=en" if other == "en" else "")
-    html = (
-        environment()
-        .get_template(template)
-        .render(lang=lang, other_lang=other, switch_url=switch, w=Words(lang), **context)
+    urls = LiveUrls(lang, request.url.path, dict(request.query_params))
+    context.setdefault("province", {"code": None, "name": None})
+    html = render_html(template, lang, urls, **context)
+    return html_response(request, html, lang, status_code)
+
+
+def html_response(
+    request: Request, html: str | bytes, lang: str, status_code: int = 200
+) -> HTMLResponse:
+    response = HTMLResponse(
+        html,
+        status_code=status_code,
+        headers={
+            "Content-Language": lang,
+            "Content-Security-Policy": CSP,
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "same-origin",
+            "Vary": "Cookie",
+        },
     )
-    return HTMLResponse(html, status_code=status_code, headers={"Content-Language": lang})
+    if request.query_params.get("lang") in LANGS and request.cookies.get(COOKIE) != lang:
+        response.set_cookie(COOKIE, lang, max_age=365 * 86400, samesite="lax", httponly=True)
+    return response

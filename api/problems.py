@@ -21,17 +21,23 @@ Status choices (the first class in an error's MRO found in ``STATUS`` wins):
 - 409: the event conflicts with the ledger's state: it does not name the chain's head
   (``BrokenChain``), comes out of order (``OutOfOrder``) or is already recorded
   (``Duplicate``).
-- 413 / 415 / 404 / 503 are raised by the API itself (``ApiProblem``).
+- The HTTP layer's own problems are classes in the same table: 404 for an unknown route
+  (``RouteNotFound``), 405 (``MethodNotAllowed``, with ``Allow``), 422 for parameters that
+  fail validation (``InvalidRequest``), 413 (``TooLarge``, from ``api.limits``), 400 for
+  a bad ``Content-Length``, and 500 (``InternalError``): a generic message and
+  the request id, never the exception or a traceback (RFC 9457 §5, security
+  considerations). ``ApiProblem`` carries its own status for one-off answers (415, 503).
 """
 
 from __future__ import annotations
 
 import json
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from verify import errors as v
@@ -40,8 +46,63 @@ from verify.errors import LocalizedError
 
 MEDIA_TYPE = "application/problem+json"
 
-# error class -> (HTTP status, English title)
+
+class HttpProblem(LocalizedError):
+    """A problem found by the HTTP layer itself (routing, validation, limits, crashes)."""
+
+    code = "bad_request"
+
+
+class RouteNotFound(HttpProblem):
+    code = "not_found"
+
+    def __init__(self, path: str) -> None:
+        super().__init__("no such resource", "không tìm thấy tài nguyên", path=path)
+
+
+class MethodNotAllowed(HttpProblem):
+    code = "method_not_allowed"
+
+    def __init__(self, method: str, allow: str = "") -> None:
+        super().__init__(
+            f"method {method} is not allowed here",
+            f"không hỗ trợ phương thức {method} tại địa chỉ này",
+            method=method, **({"allow": allow} if allow else {}),
+        )  # fmt: skip
+
+
+class InvalidRequest(HttpProblem):
+    code = "invalid_request"
+
+
+class BadContentLength(HttpProblem):
+    code = "bad_content_length"
+
+
+class TooLarge(HttpProblem):
+    code = "too_large"
+
+
+class InternalError(HttpProblem):
+    code = "internal_error"
+
+    def __init__(self, request_id: str) -> None:
+        super().__init__(
+            "the server failed to answer; the error was logged under this request id",
+            "máy chủ gặp lỗi khi trả lời; lỗi đã được ghi lại theo mã yêu cầu này",
+            request_id=request_id,
+        )
+
+
+# error class -> (HTTP status, English title); the first class in an error's MRO wins
 STATUS: dict[type[Exception], tuple[int, str]] = {
+    RouteNotFound: (404, "Not found"),
+    MethodNotAllowed: (405, "Method not allowed"),
+    InvalidRequest: (422, "Invalid request"),
+    BadContentLength: (400, "Bad Content-Length"),
+    TooLarge: (413, "Content too large"),
+    InternalError: (500, "Internal server error"),
+    HttpProblem: (400, "Bad request"),
     v.MalformedInput: (400, "Malformed input"),
     v.BadSignature: (403, "Signature does not verify"),
     v.UnknownKey: (403, "Unknown signing key"),
@@ -74,9 +135,8 @@ class ApiProblem(LocalizedError):
         self.title = title
 
 
-def too_large(limit: int, size: int | None = None) -> ApiProblem:
-    return ApiProblem(
-        413, "too_large", "Content too large",
+def too_large(limit: int, size: int | None = None) -> TooLarge:
+    return TooLarge(
         f"the body exceeds {limit} bytes", f"nội dung gửi lên vượt quá {limit} byte",
         max_bytes=limit, **({"size": size} if size is not None else {}),
     )  # fmt: skip
@@ -133,42 +193,54 @@ async def _localized(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(exc, request)
 
 
-async def _validation(request: Request, exc: Exception) -> JSONResponse:
+async def _validation(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     errs = [
         {"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", ""))}
         for e in exc.errors()
     ]
-    problem = ApiProblem(
-        422, "invalid_request", "Invalid request",
+    if wants_html(request):  # a mistyped page address (/u/abc/2023): no such page
+        return not_found_page(request)
+    problem = InvalidRequest(
         "the request's parameters or body are invalid",
         "tham số hoặc nội dung yêu cầu không hợp lệ",
         errors=errs,
-    )  # fmt: skip
+    )
     return problem_response(problem, request)
 
 
-_HTTP = {
-    404: ("not_found", "Not found", "no such resource", "không tìm thấy tài nguyên"),
-    405: (
-        "method_not_allowed",
-        "Method not allowed",
-        "method not allowed",
-        "phương thức không được hỗ trợ",
-    ),
-}
+def http_problem(status: int, request: Request, headers: dict[str, str] | None) -> LocalizedError:
+    """The problem for an ``HTTPException`` raised by the framework (routing, methods)."""
+    if status == 404:
+        return RouteNotFound(request.url.path)
+    if status == 405:
+        return MethodNotAllowed(request.method, (headers or {}).get("Allow", ""))
+    phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "HTTP error"
+    return ApiProblem(status, f"http_{status}", phrase, phrase, phrase)
 
 
-async def _http(request: Request, exc: Exception) -> JSONResponse:
+async def _http(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
-    code, title, en, vi = _HTTP.get(
-        exc.status_code, ("http_error", "HTTP error", str(exc.detail), str(exc.detail))
-    )
-    problem = ApiProblem(exc.status_code, code, title, en, vi)
+    problem = http_problem(exc.status_code, request, exc.headers)
+    if exc.status_code == 404 and wants_html(request):
+        return not_found_page(request)
     response = problem_response(problem, request)
     for name, value in (exc.headers or {}).items():
         response.headers[name] = value
     return response
+
+
+def wants_html(request: Request) -> bool:
+    """A browser asking for a page (not the JSON API): it gets an HTML answer."""
+    return not request.url.path.startswith("/v1/") and "text/html" in request.headers.get(
+        "accept", ""
+    )
+
+
+def not_found_page(request: Request) -> Response:
+    from api.pages import render  # the pages import this module
+
+    return render(request, "not_found.html", status_code=404, what="page")
 
 
 def install(app: FastAPI) -> None:

@@ -55,6 +55,14 @@ class ReadModels:
         """Return once the log index ``after`` is reflected, or raise 503."""
         if after is None:
             return
+        size = await asyncio.to_thread(self.store.log_size)
+        if after >= size:  # not a write anyone was told about: nothing to wait for
+            raise ApiProblem(
+                404, "unknown_log_index", "No such log index",
+                f"log index {after} does not exist (the log has {size} entries)",
+                f"chỉ mục {after} không có trong sổ (sổ có {size} mục)",
+                after=after, log_size=size,
+            )  # fmt: skip
         ok = await asyncio.to_thread(self.store.wait_for, after, NAMES, min(wait, MAX_WAIT))
         if not ok:
             position = await asyncio.to_thread(self.store.position, NAMES)

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query
 
 from api.deps import LedgerDep
+from api.openapi import problems
 from api.problems import not_found
 
 router = APIRouter(prefix="/v1/chains", tags=["events"])
@@ -15,7 +16,11 @@ router = APIRouter(prefix="/v1/chains", tags=["events"])
 Kind = Literal["registry", "evaluation", "round"]
 
 
-@router.get("/{kind}/{unit_code}", summary="Đầu chuỗi (prev của phong bì tiếp theo) / chain head")
+@router.get(
+    "/{kind}/{unit_code}",
+    summary="Đầu chuỗi (prev của phong bì tiếp theo) / Chain head (the next envelope's prev)",
+    responses=problems(404, 422),
+)
 def get_chain_head(
     ledger: LedgerDep,
     kind: Kind,

@@ -1,71 +1,125 @@
-"""Public pages: ``/`` (the province at a glance), ``/p/{year}``, ``/u/{unit_code}/{year}``."""
+"""Public pages: ``/`` (the province at a glance), ``/p/{year}`` (every unit, filters),
+``/u/{unit_code}/{year}`` (one unit's year), ``/verify`` (how to check it yourself) and
+``/log`` (the transparency log; the log router owns ``/log/checkpoint`` and ``/log/tile/…``).
+
+What each page shows is built in ``api.views``; rendered pages are kept in
+``api.pagecache`` until the ledger changes.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+import gzip
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
-from api.deps import LedgerDep
-from api.pages import render
+from api import views
+from api.config import Settings
+from api.deps import cache_for, reads_for
+from api.pages import html_response, language, render_html
+from api.urls import LiveUrls
 from domain.ledger import Ledger
-from projections.overview import counts, province_overview, years_with_data
-from projections.status import evaluation_status
 
 router = APIRouter(include_in_schema=False)
 
+
+@dataclass(frozen=True)
+class Rendered:
+    """A rendered page, encoded once: as is and gzip-compressed (a 36 kB unit page is
+    about 5 kB compressed, which matters on a phone's connection)."""
+
+    body: bytes
+    gzip: bytes
+    status: int
+
+    @classmethod
+    def of(cls, html: str, status: int) -> Rendered:
+        body = html.encode()
+        return cls(body, gzip.compress(body, compresslevel=6, mtime=0), status)
+
+
 YearPath = Annotated[int, Path(ge=2000, le=2100)]
+UnitPath = Annotated[str, Path(pattern=r"^\d{5}$")]
+Text = Annotated[str | None, Query(max_length=80)]
 
 
-def _province(ledger: Ledger) -> dict[str, str | None]:
-    reg = ledger.registry()
-    if reg is None:
-        return {"code": None, "name": None}
-    unit = reg.units.get(reg.unit)
-    return {"code": reg.unit, "name": unit.name if unit else reg.name}
+async def page(
+    request: Request, template: str, build: Callable[[Ledger], dict[str, Any] | None],
+    missing: Callable[[Ledger], dict[str, Any]] | None = None,
+) -> Response:  # fmt: skip
+    """Render ``template`` with ``build()`` (or ``not_found.html`` with ``missing()`` when
+    it gives None), through the page cache, answering 304 to a matching If-None-Match.
 
+    A page already kept is answered on the event loop, as encoded bytes; building one
+    (read models, then the template) runs on a worker thread, so a slow render never
+    holds up the others. ``build`` and ``missing`` get the read-only ledger
+    (``api.readcache``), made only when a page must be built."""
+    lang = language(request)
+    urls = LiveUrls(lang, request.url.path, dict(request.query_params))
+    query = tuple(sorted(request.query_params.multi_items()))
+    key = (str(request.base_url), request.url.path, lang, query)
 
-def chart(c: dict[str, int]) -> list[dict[str, object]]:
-    """Bars of the inline SVG chart: key, count and width in percent of the largest."""
-    keys = ("meeting", "not_meeting", "pending", "no_evaluation")
-    top = max([c[k] for k in keys] + [1])
-    return [{"key": k, "count": c[k], "width": round(100 * c[k] / top, 1)} for k in keys]
+    def make() -> Rendered:
+        reads = reads_for(request)
+        context = build(reads)
+        if context is None:
+            ctx = missing(reads) if missing else {}
+            return Rendered.of(render_html("not_found.html", lang, urls, **ctx), 404)
+        return Rendered.of(render_html(template, lang, urls, **context), 200)
+
+    cache = cache_for(request)
+    entry = cache.peek(key)
+    if entry is None:
+        entry = await run_in_threadpool(cache.get, key, make)
+    page: Rendered = entry.value
+    gzipped = "gzip" in request.headers.get("accept-encoding", "")
+    # a strong validator names one representation: the gzip one has its own (RFC 9110 §8.8.3)
+    etag = entry.etag[:-1] + '-gz"' if gzipped else entry.etag
+    vary = "Cookie, Accept-Encoding"
+    if page.status == 200 and request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers={"ETag": etag, "Vary": vary})
+    response = html_response(request, page.gzip if gzipped else page.body, lang, page.status)
+    response.headers["Vary"] = vary
+    if gzipped:
+        response.headers["Content-Encoding"] = "gzip"
+    if page.status == 200:
+        response.headers["ETag"] = etag
+    return response
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, ledger: LedgerDep) -> HTMLResponse:
-    years = years_with_data(ledger)
-    rows = province_overview(ledger, years[0]) if years else []
-    c = counts(rows)
-    return render(
-        request, "home.html",
-        province=_province(ledger), years=years, year=years[0] if years else None,
-        counts=c, bars=chart(c),
-    )  # fmt: skip
+async def home(request: Request) -> Response:
+    return await page(request, "home.html", views.home_view)
 
 
 @router.get("/p/{year}", response_class=HTMLResponse)
-def province_page(request: Request, ledger: LedgerDep, year: YearPath) -> HTMLResponse:
-    rows = province_overview(ledger, year)
-    c = counts(rows)
-    return render(
-        request, "province.html",
-        province=_province(ledger), year=year, rows=rows, counts=c, bars=chart(c),
-    )  # fmt: skip
+async def province_page(
+    request: Request, year: YearPath, district: Text = None, group: Text = None, q: Text = None,
+) -> Response:  # fmt: skip
+    filters = views.Filters.parse(district, group, q)
+    return await page(request, "province.html", lambda r: views.province_view(r, year, filters))
 
 
 @router.get("/u/{unit_code}/{year}", response_class=HTMLResponse)
-def unit_page(
-    request: Request,
-    ledger: LedgerDep,
-    unit_code: Annotated[str, Path(pattern=r"^\d{5}$")],
-    year: YearPath,
-) -> HTMLResponse:
-    status = evaluation_status(ledger, unit_code, year)
-    if status is None:
-        return render(
-            request, "not_found.html", status_code=404,
-            province=_province(ledger), unit=unit_code, year=year,
-        )  # fmt: skip
-    return render(request, "unit.html", province=_province(ledger), s=status, year=year)
+async def unit_page(request: Request, unit_code: UnitPath, year: YearPath) -> Response:
+    return await page(
+        request, "unit.html", lambda r: views.unit_view(r, unit_code, year),
+        missing=lambda r: {"province": views.province_of(r), "unit": unit_code, "year": year},
+    )  # fmt: skip
+
+
+@router.get("/verify", response_class=HTMLResponse)
+async def verify_page(request: Request) -> Response:
+    settings: Settings = request.app.state.settings
+    base = str(request.base_url).rstrip("/")
+    return await page(request, "verify.html", lambda r: views.verify_view(r, settings.origin, base))
+
+
+@router.get("/log", response_class=HTMLResponse)
+async def log_page(request: Request) -> Response:
+    settings: Settings = request.app.state.settings
+    return await page(request, "log.html", lambda r: views.log_view(r, settings.origin))

@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 
+from api.openapi import problems
 from api.problems import not_found
 from api.readmodels import ReadModels
 from projections.reports import to_csv
@@ -43,13 +44,21 @@ def _doc(models: ReadModels, name: str, key: str) -> dict[str, Any]:
     return doc
 
 
-@router.get("/projections", summary="Tiến độ cập nhật bảng dữ liệu đọc")
+@router.get(
+    "/projections",
+    summary="Tiến độ cập nhật bảng dữ liệu đọc / Read models' progress",
+    responses=problems(422),
+)
 def positions(models: ModelsDep) -> dict[str, Any]:
     return {"log_size": models.store.log_size(), "positions": models.store.positions(),
             "mode": models.mode}  # fmt: skip
 
 
-@router.get("/read/evaluations/{unit}/{year}", summary="Tình trạng hồ sơ (bảng đọc)")
+@router.get(
+    "/read/evaluations/{unit}/{year}",
+    summary="Tình trạng hồ sơ (bảng đọc) / Evaluation status (read model)",
+    responses=problems(404, 422, 503),
+)
 async def read_evaluation(
     models: ModelsDep, unit: UnitCode, year: Year, after: After = None, wait: Wait = 5.0
 ) -> dict[str, Any]:
@@ -57,7 +66,11 @@ async def read_evaluation(
     return _doc(models, "evaluations", f"{unit}/{year}")
 
 
-@router.get("/history/{unit}", summary="Lịch sử đánh giá của một đơn vị qua các năm")
+@router.get(
+    "/history/{unit}",
+    summary="Lịch sử đánh giá của một đơn vị qua các năm / A unit's history across years",
+    responses=problems(404, 422, 503),
+)
 async def history(
     models: ModelsDep, unit: UnitCode, after: After = None, wait: Wait = 5.0
 ) -> dict[str, Any]:
@@ -65,7 +78,11 @@ async def history(
     return _doc(models, "history", unit)
 
 
-@router.get("/dashboards/{unit}/{year}", summary="Bảng tổng hợp của tỉnh hoặc huyện")
+@router.get(
+    "/dashboards/{unit}/{year}",
+    summary="Bảng tổng hợp của tỉnh hoặc huyện / Province or district dashboard",
+    responses=problems(404, 422, 503),
+)
 async def dashboards(
     models: ModelsDep, unit: UnitCode, year: Year, after: After = None, wait: Wait = 5.0
 ) -> dict[str, Any]:
@@ -73,7 +90,11 @@ async def dashboards(
     return _doc(models, "dashboards", f"{unit}/{year}")
 
 
-@router.get("/findings", summary="Sổ theo dõi các phát hiện vi phạm")
+@router.get(
+    "/findings",
+    summary="Sổ theo dõi các phát hiện vi phạm / Findings register",
+    responses=problems(404, 422, 503),
+)
 async def findings(
     models: ModelsDep,
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
@@ -88,7 +109,11 @@ async def findings(
             "entries": rows}  # fmt: skip
 
 
-@router.get("/reports/{form}/{unit}/{year}", summary="Mẫu 08, 09, 10 (JSON hoặc CSV)")
+@router.get(
+    "/reports/{form}/{unit}/{year}",
+    summary="Mẫu 08, 09, 10 (JSON hoặc CSV) / Forms 08, 09, 10 (JSON or CSV)",
+    responses=problems(404, 422, 503),
+)
 async def report(
     models: ModelsDep,
     form: Literal["form08", "form09", "form10"],
@@ -104,6 +129,8 @@ async def report(
         return Response(
             "\ufeff" + to_csv(doc),  # BOM: spreadsheet programs then read UTF-8
             media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="mau-{form[4:]}-{unit}-{year}.csv"'},
+            headers={
+                "Content-Disposition": f'attachment; filename="mau-{form[4:]}-{unit}-{year}.csv"'
+            },
         )
     return Response(json.dumps(doc, ensure_ascii=False), media_type="application/json")

@@ -1,0 +1,145 @@
+"""What each public page shows, built from the read models (shared by the live pages and
+the static export, so both show exactly the same thing)."""
+
+from __future__ import annotations
+
+import base64
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+from domain.ledger import Ledger
+from projections.overview import MEETING, NOT_MEETING, counts, province_overview, years_with_data
+from projections.status import evaluation_status
+
+GROUPS = ("meeting", "not_meeting", "pending", "no_evaluation")
+
+# Sections of the unit page, in order: (template partial under unit/, title key in i18n.WORDS).
+# A new section is a new partial and one line here.
+UNIT_SECTIONS: tuple[tuple[str, str], ...] = (
+    ("result", "result"),
+    ("scores", "scores"),
+    ("dates", "dates"),
+    ("posting", "posting"),
+    ("comments", "comments"),
+    ("council", "council"),
+    ("decision", "decision"),
+    ("complaints", "complaints"),
+    ("findings", "findings"),
+    ("timeline", "timeline"),
+)
+
+
+def province_of(ledger: Ledger) -> dict[str, str | None]:
+    reg = ledger.registry()
+    if reg is None:
+        return {"code": None, "name": None}
+    unit = reg.units.get(reg.unit)
+    return {"code": reg.unit, "name": unit.name if unit else reg.name}
+
+
+def chart(c: dict[str, int]) -> list[dict[str, object]]:
+    """Bars of the inline SVG chart: key, count and width in percent of the largest."""
+    top = max([c[k] for k in GROUPS] + [1])
+    return [{"key": k, "count": c[k], "width": round(100 * c[k] / top, 1)} for k in GROUPS]
+
+
+def group_of(stage: str | None) -> str:
+    if stage is None:
+        return "no_evaluation"
+    if stage in MEETING:
+        return "meeting"
+    if stage in NOT_MEETING:
+        return "not_meeting"
+    return "pending"
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics, for searching names: "Tân Thành" → "tan thanh"."""
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The province page's filter form (a plain GET form): district, result group, name."""
+
+    district: str = ""
+    group: str = ""
+    q: str = ""
+
+    @classmethod
+    def parse(cls, district: str | None, group: str | None, q: str | None) -> Filters:
+        return cls(
+            district=(district or "").strip()[:8],
+            group=group if group in GROUPS else "",
+            q=(q or "").strip()[:80],
+        )
+
+    def active(self) -> bool:
+        return bool(self.district or self.group or self.q)
+
+    def as_query(self) -> dict[str, str]:
+        return {k: v for k, v in (("district", self.district), ("group", self.group),
+                                  ("q", self.q)) if v}  # fmt: skip
+
+    def keep(self, row: dict[str, Any]) -> bool:
+        if self.district and row["district"]["code"] != self.district:
+            return False
+        if self.group and group_of(row["stage"]) != self.group:
+            return False
+        return not self.q or fold(self.q) in fold(f"{row['name']} {row['code']}")
+
+
+def home_view(ledger: Ledger) -> dict[str, Any]:
+    years = years_with_data(ledger)
+    rows = province_overview(ledger, years[0]) if years else []
+    c = counts(rows)
+    return {
+        "province": province_of(ledger), "years": years,
+        "year": years[0] if years else None, "counts": c, "bars": chart(c),
+    }  # fmt: skip
+
+
+def province_view(ledger: Ledger, year: int, filters: Filters | None = None) -> dict[str, Any]:
+    filters = filters or Filters()
+    rows = province_overview(ledger, year)
+    c = counts(rows)
+    districts: dict[str, str] = {}
+    for r in rows:
+        code = r["district"]["code"]
+        if code:
+            districts.setdefault(code, r["district"]["name"] or code)
+    shown = [r for r in rows if filters.keep(r)]
+    return {
+        "province": province_of(ledger), "year": year, "rows": shown, "all_count": len(rows),
+        "counts": c, "bars": chart(c), "districts": sorted(districts.items()),
+        "filters": filters, "groups": GROUPS, "years": years_with_data(ledger),
+    }  # fmt: skip
+
+
+def unit_view(ledger: Ledger, code: str, year: int) -> dict[str, Any] | None:
+    status = evaluation_status(ledger, code, year)
+    if status is None:
+        return None
+    sections = [(name, title) for name, title in UNIT_SECTIONS if _has(status, name)]
+    return {"province": province_of(ledger), "s": status, "year": year, "sections": sections}
+
+
+def _has(status: dict[str, Any], section: str) -> bool:
+    """Sections that only make sense when there is something to show."""
+    if section == "complaints":
+        return bool(status.get("complaints"))
+    return True
+
+
+def log_view(ledger: Ledger, origin: str) -> dict[str, Any]:
+    size, root = ledger.recorder.log_head()  # type: ignore[attr-defined]
+    return {
+        "province": province_of(ledger), "origin": origin, "size": size,
+        "root": base64.b64encode(root).decode() if root else None,
+    }  # fmt: skip
+
+
+def verify_view(ledger: Ledger, origin: str, base_url: str) -> dict[str, Any]:
+    return {"province": province_of(ledger), "origin": origin, "base_url": base_url}

@@ -1,0 +1,154 @@
+"""The public pages in a real browser: Debian's headless Chromium, driven by Playwright,
+over a real uvicorn serving the demo province (``live``), with JavaScript turned off as a
+resident's old phone might have it.
+
+Skipped when Chromium or Playwright is missing, unless ``CI`` is set: then they fail,
+since ``.ci/run`` installs Chromium.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from api.devserver import LiveServer, browser_missing, launch_chromium
+from api.i18n import STAGES
+
+MISSING = browser_missing()
+if MISSING and os.environ.get("CI"):
+    pytest.fail(f"browser tests must run in CI: {MISSING}", pytrace=False)
+pytestmark = pytest.mark.skipif(MISSING is not None, reason=MISSING or "")
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A Chromium context on a fresh profile, JavaScript off."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        context = launch_chromium(
+            pw, tmp_path_factory.mktemp("chromium-profile"), java_script_enabled=False
+        )
+        yield context
+        context.close()  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    browser.clear_cookies()
+    p = browser.new_page()
+    p.set_viewport_size({"width": 1280, "height": 900})
+    yield p
+    p.close()
+
+
+def test_resident_goes_from_home_to_a_unit_and_reads_its_score_and_status(
+    page: Any, live: LiveServer
+) -> None:
+    page.goto(live.url + "/")
+    assert page.locator("html").get_attribute("lang") == "vi"
+    latest = page.get_by_role("link", name=re.compile(r"Kết quả năm \d{4} →"))
+    year = int(re.search(r"\d{4}", latest.inner_text()).group())  # type: ignore[union-attr]
+    assert year == 2025  # the home page leads to the demo's latest year
+    latest.click()
+    assert page.url.endswith(f"/p/{year}")
+    link = page.locator("table.units tbody th a").first
+    name = link.inner_text()
+    link.click()
+    code = re.search(r"/u/(\d{5})/", page.url).group(1)  # type: ignore[union-attr]
+    assert page.get_by_role("heading", level=1).inner_text().startswith(name)
+    truth = httpx.get(f"{live.url}/v1/evaluations/{code}/{year}").json()
+    assert page.locator("#unit-status").inner_text() == STAGES[truth["stage"]][0]
+    assert page.locator("#unit-total").inner_text() == truth["totals"]["total"].replace(".", ",")
+    assert page.get_by_role("table", name=re.compile("Điểm theo tiêu chí")).is_visible()
+
+
+def test_language_switch_turns_the_site_english_and_back(page: Any, live: LiveServer) -> None:
+    page.goto(live.url + "/p/2023")
+    page.get_by_role("link", name="English").click()
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.get_by_role("heading", level=1).inner_text().startswith("Results for 2023")
+    page.get_by_role("navigation", name="Main navigation").get_by_role("link", name="Home").click()
+    assert page.locator("html").get_attribute("lang") == "en"  # remembered across pages
+    page.get_by_role("link", name="Tiếng Việt").click()
+    assert page.locator("html").get_attribute("lang") == "vi"
+    page.goto(live.url + "/verify")
+    assert page.get_by_role("heading", level=1).inner_text() == "Tự kiểm chứng"
+
+
+def focus(page: Any, element_id: str, limit: int = 60) -> None:
+    """Press Tab until the element has the focus, as a keyboard user would."""
+    for _ in range(limit):
+        if page.evaluate("document.activeElement && document.activeElement.id") == element_id:
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError(f"#{element_id} never got the focus by Tab")
+
+
+def test_province_filter_works_with_the_keyboard_alone(page: Any, live: LiveServer) -> None:
+    page.goto(live.url + "/p/2023")
+    every = page.locator("table.units tbody tr").count()
+    focus(page, "f-group")
+    page.keyboard.press("ArrowDown")  # "Mọi kết quả" → "Đạt chuẩn"
+    assert page.locator("#f-group").input_value() == "meeting"
+    focus(page, "f-q")
+    page.keyboard.press("Enter")  # submits the plain GET form
+    page.wait_for_url(re.compile(r"group=meeting"))
+    shown = page.locator("table.units tbody tr")
+    assert 0 < shown.count() < every
+    badges = page.locator("table.units tbody .badge").all_inner_texts()
+    assert set(badges) == {STAGES["recognised"][0]}
+    assert page.locator("#f-group").input_value() == "meeting"  # the form shows the filter
+
+
+def test_skip_link_is_first_and_moves_to_the_main_content(page: Any, live: LiveServer) -> None:
+    page.goto(live.url + "/")
+    page.keyboard.press("Tab")
+    skip = page.locator("a.skip")
+    assert page.evaluate("document.activeElement.className") == "skip" and skip.is_visible()
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline == "solid"  # the focus is visible
+    page.keyboard.press("Enter")
+    assert page.url.endswith("#main")
+
+
+@pytest.mark.parametrize("path", ["/", "/p/2023", "UNIT", "/verify", "/log"])
+def test_no_page_scrolls_sideways_on_a_375px_phone(page: Any, live: LiveServer, path: str) -> None:
+    if path == "UNIT":
+        html = httpx.get(live.url + "/p/2023").text
+        path = re.findall(r'href="(/u/\d{5}/2023)"', html)[-1]
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.goto(live.url + path)
+    width = page.evaluate(
+        "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
+    assert width[0] <= width[1], f"{path}: content {width[0]}px wide in a {width[1]}px viewport"
+
+
+def test_printed_page_hides_navigation_and_the_filter_form(page: Any, live: LiveServer) -> None:
+    page.goto(live.url + "/p/2023")
+    page.emulate_media(media="print")
+    assert not page.locator("form.filters").is_visible()
+    assert not page.get_by_role("navigation", name="Điều hướng chính").is_visible()
+    assert page.locator("table.units").is_visible()
+
+
+def test_exported_site_opens_from_file_urls(page: Any, live: LiveServer, tmp_path: Path) -> None:
+    from api.cli import main
+
+    assert main(["--database", live.database_url, "site", "export", str(tmp_path)]) == 0
+    page.goto((tmp_path / "index.html").as_uri())
+    page.get_by_role("link", name=re.compile(r"Kết quả năm \d{4} →")).click()
+    page.locator("table.units tbody th a").first.click()
+    assert page.url.startswith("file://") and re.search(r"/\d{5}/\d{4}\.html$", page.url)
+    assert page.locator("#unit-status").is_visible()
+    color = page.evaluate(
+        "getComputedStyle(document.querySelector('.site-header')).backgroundColor"
+    )
+    assert color == "rgb(11, 47, 92)"  # the stylesheet loaded through its relative link
