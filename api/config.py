@@ -6,6 +6,9 @@ deployment's log (default 96). ``MINHBACH_ORIGIN``: the log origin (default
 ``minhbach.example/<scope>``). ``MINHBACH_DATA_DIR``: keys and state (default ``./data``).
 ``MINHBACH_PRECHECK_WORKERS``: processes that parse envelopes and verify signatures ahead
 of the writer (default ``auto``: one per spare core on PostgreSQL, none on SQLite).
+``MINHBACH_TRUST_ANCHORS``: PEM files of the X.509 trust anchors (root certificates) that
+officials' certificates must chain to, separated by ``:`` (``os.pathsep``); each file may hold
+several. ``minhbach init`` records them in the log; the ledger refuses any other (ADR 0007).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from urllib.parse import unquote, urlparse
 
 from domain.ledger import Ledger
 from verify.keys import PublicKey
+from verify.x509 import TrustAnchor, load_anchors
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,7 @@ class Settings:
     trust_root: tuple[PublicKey, ...] = field(default=())
     max_body_bytes: int = 1_048_576
     precheck_workers: int | None = None  # None: one per spare core on PostgreSQL, 0 on SQLite
+    trust_anchors: tuple[TrustAnchor, ...] = field(default=())
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -46,12 +51,17 @@ class Settings:
             or f"minhbach.example/{scope}"
         )
         workers = overrides.get("precheck_workers") or os.environ.get("MINHBACH_PRECHECK_WORKERS")
+        anchors = overrides.get("trust_anchors")  # anchors, or PEM file paths
+        if not isinstance(anchors, tuple):
+            paths = anchors or os.environ.get("MINHBACH_TRUST_ANCHORS", "")
+            anchors = read_anchor_files(str(paths))
         return cls(
             database_url=url,
             scope=scope,
             origin=origin,
             data_dir=data_dir,
             precheck_workers=None if workers in (None, "", "auto") else int(str(workers)),
+            trust_anchors=anchors,
         )
 
     def workers(self) -> int:
@@ -63,6 +73,15 @@ class Settings:
         from api.precheck import default_workers
 
         return default_workers()
+
+
+def read_anchor_files(paths: str) -> tuple[TrustAnchor, ...]:
+    """The trust anchors in PEM files ``paths`` (separated by ``os.pathsep``), deduplicated."""
+    found: dict[str, TrustAnchor] = {}
+    for path in filter(None, paths.split(os.pathsep)):
+        for anchor in load_anchors(Path(path).read_bytes()):
+            found.setdefault(anchor.fingerprint, anchor)
+    return tuple(found.values())
 
 
 def storage_env(url: str) -> dict[str, str]:
@@ -99,5 +118,8 @@ def storage_env(url: str) -> dict[str, str]:
 
 def make_ledger(settings: Settings) -> Ledger:
     return Ledger(
-        storage_env(settings.database_url), scope=settings.scope, trust_root=settings.trust_root
+        storage_env(settings.database_url),
+        scope=settings.scope,
+        trust_root=settings.trust_root,
+        trust_anchors=settings.trust_anchors,
     )
