@@ -34,13 +34,12 @@ read from the root's PEM, as a deployment or an inspector reads it.
 
 from __future__ import annotations
 
-import base64
 import fcntl
 import hashlib
 import os
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -49,8 +48,7 @@ import psycopg
 import psycopg.sql
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
-from pki import Issued, TestPKI
+from pki import Issued, TestPKI, crl_data, format_utc
 
 from api import unitdata
 from api.config import storage_env
@@ -518,13 +516,3 @@ class World:
         self.b.district_round(self.district, year, meets, scores, False, None)
         self.b.flush()
         assert self.b.result.refused == []
-
-
-def crl_data(crl: x509.CertificateRevocationList) -> dict[str, str]:
-    """The data of a ``RevocationListRecorded`` event for ``crl``."""
-    der = crl.public_bytes(serialization.Encoding.DER)
-    return {"crl": base64.b64encode(der).decode("ascii"), "sha256": hashlib.sha256(der).hexdigest()}
-
-
-def format_utc(t: datetime) -> str:
-    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

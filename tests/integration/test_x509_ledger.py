@@ -14,9 +14,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
-from conftest import crl_data, format_utc
 from cryptography.x509.oid import NameOID
-from pki import DAY, NOW, Issued, TestPKI, crl
+from pki import DAY, NOW, Issued, TestPKI, crl, crl_data, format_utc
 
 from api.demo import at
 from domain.signing import Signer, signer_from_private
