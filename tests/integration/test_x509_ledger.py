@@ -297,3 +297,29 @@ def test_a_replay_given_only_the_root_pem_judges_certificate_signatures_as_the_l
     assert replay.evaluation(A, Y).head == w.ledger.evaluation(A, Y).head
     rec = replay.reg.keys[signer.key_id]
     assert rec.chain is not None and rec.chain.anchor.fingerprint == anchors[0].fingerprint
+
+
+def test_a_crl_of_the_root_revoking_the_issuing_ca_stops_every_certificate_under_it(
+    w: Any, pki: TestPKI
+) -> None:
+    rsa, ec = enrol(w, pki, pki.rsa_official), enrol(w, pki, pki.ec_official)
+    w.record_crl(crl(pki.root, [(pki.intermediate.cert.serial_number, NOW - DAY)]), NOW)
+    for signer in (rsa, ec):
+        e = w.refuse(opening(w, signer), CertificateNotValid, "certificate_not_valid", A, Y)
+        assert e.evidence["cause"] == "certificate_revoked"
+        assert (e.evidence["position"], e.evidence["role"]) == (1, "intermediate")
+
+
+def test_a_retroactive_key_revocation_flags_what_the_key_signed_after_its_effective_time(
+    world: Any,
+) -> None:
+    chair = world.chair(A)
+    world.submit(opening(world, chair, at(date(2023, 12, 1), 8), 2023), "EvaluationOpened", A, 2023)
+    after = world.submit(opening(world, chair), "EvaluationOpened", A, Y)
+    effective = at(date(2024, 6, 1), 8)  # between the two openings, recorded later
+    world.emit([world.root], "KeyRevoked", "96", None, NOW,
+               {"key_id": chair.key_id, "effective": format_utc(effective), "reason": "key_compromise"})  # fmt: skip
+    chains = [world.ledger.evaluation(A, 2023), world.ledger.evaluation(A, Y)]
+    (finding,) = signed_after_revocation(world.ledger.registry(), chains)
+    assert finding.events == (after.envelope_hash,)  # the 2023 opening, claimed before, is not flagged
+    assert finding.details["by"] == "KeyRevoked" and finding.details["official_id"] == f"{A}-chu-tich"

@@ -62,6 +62,9 @@ class CertificateRecords:
         self.anchor_records: dict[str, Recorded] = {}
         self.crls: list[RevocationList] = []
         self.crl_records: dict[str, Recorded] = {}  # CRL SHA-256 -> when recorded
+        # issuer key id -> every serial any recorded CRL of that issuer lists: a chain none
+        # of whose serials is listed needs no further revocation check (the common case)
+        self.listed: dict[str, set[int]] = {}
         # CAs that may have signed a CRL: the anchors and every enrolled intermediate
         self.cas: dict[str, x509.Certificate] = {}
 
@@ -159,12 +162,16 @@ class CertificateRecords:
         crl = replay_crl(decode_crl(data["crl"]), self.cas.values())
         self.crls.append(crl)
         self.crl_records[crl.fingerprint] = Recorded(at, event)
+        self.listed.setdefault(crl.issuer_key_id, set()).update(crl.entries)
 
     # -- signatures -------------------------------------------------------------------
     def check_signature(self, chain: ValidatedChain, at: datetime) -> None:
         """Refuse a signature claiming time ``at`` by ``chain``'s key (module doc)."""
         try:
-            check_signing(chain, self.crls, at)
+            if self._listed(chain):
+                check_signing(chain, self.crls, at)
+            else:
+                chain.check_time(at)
         except VerificationError as e:
             kid = chain.key_id
             raise _refusal(
@@ -175,6 +182,11 @@ class CertificateRecords:
                 key_id=kid,
                 time=at.isoformat(),
             ) from None
+
+    def _listed(self, chain: ValidatedChain) -> bool:
+        """Whether a recorded CRL of an issuer in ``chain`` lists that issuer's certificate."""
+        listed = self.listed
+        return any(serial in listed.get(kid, ()) for kid, serial in chain.revocation_keys)
 
     def crls_of(self, chain: ValidatedChain) -> list[RevocationList]:
         """The recorded CRLs that could revoke a certificate of ``chain``, in log order."""
