@@ -65,9 +65,21 @@ def certificate_fields(
     return {"certificate": {"chain": encode_chain(chain.path)}}, chain
 
 
+# A CRL travels base64 inside a base64 payload (x 16/9) in an envelope of at most
+# 65,535 bytes (ADR 0004), so about 36 KB of DER is the most one event can carry.
+MAX_CRL_BYTES = 36_000
+
+
 def crl_data(path: Path) -> dict[str, str]:
     """The data of a ``RevocationListRecorded`` event for a CRL file (DER or PEM)."""
     der = load_crl(path.read_bytes()).public_bytes(serialization.Encoding.DER)
+    if len(der) > MAX_CRL_BYTES:
+        raise InvalidInput(
+            f"the CRL is {len(der):,} bytes: at most about {MAX_CRL_BYTES:,} fit in one"
+            " envelope (ADR 0007, open question on large CRLs)",
+            f"CRL có {len(der):,} byte: một phong bì chỉ chứa được khoảng {MAX_CRL_BYTES:,} byte",
+            size=len(der),
+        )
     return {"crl": encode_crl(der), "sha256": hashlib.sha256(der).hexdigest()}
 
 

@@ -21,6 +21,7 @@ import rfc8785
 from pki import TestPKI, crl
 
 from api.cli import main
+from projections.fastpath import TrustedReplay
 from projections.status import evaluation_status
 from verify.dsse import Signature, encode_envelope, parse_envelope
 from verify.errors import BadSignature, LocalizedError
@@ -105,6 +106,11 @@ def test_an_inspector_with_only_the_root_pem_replays_the_exported_year_to_the_le
         assert found == [f.code for f in led.findings_for(code, YEAR)]
     assert replay.revocation_findings() == []
     assert year.signed_by(year.rsa) and year.signed_by(year.ec)
+    trusted = TrustedReplay()  # the projections' fast path loads the same certificate state
+    for leaf in year.leaves:
+        trusted.feed(leaf)
+    assert trusted.reg is not None and trusted.reg.head == replay.reg.head
+    assert trusted.reg.keys[year.rsa].chain is not None and len(trusted.reg.certs.crls) == 1
 
 
 def test_the_status_timeline_shows_the_certificate_beside_the_signers_role_and_unit(
