@@ -160,9 +160,24 @@ class CertificateRecords:
 
     def add_crl(self, data: dict[str, Any], at: datetime, event: str) -> None:
         crl = replay_crl(decode_crl(data["crl"]), self.cas.values())
+        self._keep(crl, Recorded(at, event))
+
+    def _keep(self, crl: RevocationList, when: Recorded) -> None:
         self.crls.append(crl)
-        self.crl_records[crl.fingerprint] = Recorded(at, event)
+        self.crl_records[crl.fingerprint] = when
         self.listed.setdefault(crl.issuer_key_id, set()).update(crl.entries)
+
+    def before(self, n: int) -> CertificateRecords:
+        """The evidence as it stood when only the first ``n`` CRLs were recorded: for a
+        verifier that applies the whole registry before judging the envelopes logged among
+        its events (a signature is judged by the CRLs before it, never by later ones)."""
+        if n >= len(self.crls):
+            return self
+        view = CertificateRecords()
+        view.anchors, view.anchor_records, view.cas = self.anchors, self.anchor_records, self.cas
+        for crl in self.crls[:n]:
+            view._keep(crl, self.crl_records[crl.fingerprint])
+        return view
 
     # -- signatures -------------------------------------------------------------------
     def check_signature(self, chain: ValidatedChain, at: datetime) -> None:
