@@ -3,6 +3,7 @@
     minhbach keys new -o official.pem            # new Ed25519 key (file mode 0600)
     minhbach init --key trust-root.pem           # initialise a ledger for a province
     minhbach enrol --key trust-root.pem --official-key official.pem --id ... --role ...
+    minhbach enrol --key trust-root.pem --certificate official.p12 --id ... --role ...  # X.509
     minhbach sign --key official.pem event.json -o event.dsse.json
     minhbach sign --key official.p12 --password-file pw.txt event.json   # PKCS#12 (.p12/.pfx)
     minhbach submit event.dsse.json [--url http://127.0.0.1:8000 | --database URL]
@@ -11,7 +12,7 @@
     minhbach site export DIR                     # every public page as static files
 
 Every command takes ``--database URL`` (default ``MINHBACH_DATABASE_URL`` or
-``sqlite:///data/minhbach.db``).
+``sqlite:///data/minhbach.db``). Trust anchors and CRLs: ``api.cli_x509``.
 """
 
 from __future__ import annotations
@@ -24,14 +25,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from api import cli_projections
+from api import cli_projections, cli_x509
 from api.config import Settings, make_ledger
 from domain.ledger import Ledger
 from domain.signing import Signer, generate, load_signer, sign_event
 from verify.errors import LocalizedError
 from verify.process.payload import format_time, parse_time
 from verify.process.schema import spec_for
-from verify.refusals import DomainError
+from verify.refusals import DomainError, InvalidInput
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -109,8 +110,15 @@ def cmd_init(args: argparse.Namespace) -> int:
     s = _settings(args)
     w = ChainWriter()
     now = datetime.now(UTC)
+    anchors = {a.fingerprint: a for a in s.trust_anchors}
+    for a in cli_x509.read_anchor_paths(args.anchors):
+        anchors.setdefault(a.fingerprint, a)
     events = genesis(
-        origin=s.origin, name=args.name, trust_root=[root.key_doc()], units=unit_docs(s.scope)
+        origin=s.origin,
+        name=args.name,
+        trust_root=[root.key_doc()],
+        units=unit_docs(s.scope),
+        anchors=anchors.values(),
     )
     envs = [w.sign([root], type_, s.scope, None, now, data) for type_, data in events]
     print(json.dumps(_submit_local(ledger, envs), ensure_ascii=False, indent=2))
@@ -118,35 +126,51 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_enrol(args: argparse.Namespace) -> int:
+    from domain.writer import ChainWriter
+
     root = _signer(args.key)
-    official = _signer(args.official_key) if args.official_key else None
-    key_doc = official.key_doc() if official else json.loads(Path(args.public).read_text())
-    key_doc = {"alg": key_doc["alg"], "spki": key_doc["spki"]}
+    ledger = _ledger(args)
+    s = _settings(args)
+    now = datetime.now(UTC).replace(microsecond=0)
+    name, position, chain = args.name, args.position, None
+    if args.certificate:  # X.509: validated against the anchors in the log (ADR 0007)
+        certs = cli_x509.read_chain(Path(args.certificate), _password(args))
+        fields, chain = cli_x509.certificate_fields(ledger.registry(), certs, now)
+        name = name or chain.leaf.subject.common_name
+        position = position or chain.leaf.subject.title
+    else:
+        official = _signer(args.official_key, _password(args)) if args.official_key else None
+        key_doc = official.key_doc() if official else json.loads(Path(args.public).read_text())
+        fields = {"key": {"alg": key_doc["alg"], "spki": key_doc["spki"]}}
+    if not name or not position:
+        raise InvalidInput(
+            "--name and --position are required (a certificate gives them from CN and title)",
+            "cần --name và --position (chứng thư số cung cấp chúng qua CN và title)",
+        )
     doc = {
         "id": args.id,
-        "name": args.name,
-        "position": args.position,
+        "name": name,
+        "position": position,
         "role": args.role,
         "scope": args.scope_code,
-        "key": key_doc,
-        "valid_from": format_time(
-            parse_time(args.valid_from) if args.valid_from else datetime.now(UTC)
-        ),
+        **fields,
+        "valid_from": format_time(parse_time(args.valid_from) if args.valid_from else now),
     }
     if args.valid_until:
         doc["valid_until"] = format_time(parse_time(args.valid_until))
-    ledger = _ledger(args)
-    s = _settings(args)
-    env = sign_event(
-        [root],
-        "OfficialEnrolled",
-        s.scope,
-        None,
-        _head(ledger, "OfficialEnrolled", s.scope, None),
-        datetime.now(UTC),
-        {"official": doc},
-    )
-    print(json.dumps(_submit_local(ledger, [env])[0], ensure_ascii=False))
+    w = ChainWriter()
+    head = _head(ledger, "OfficialEnrolled", s.scope, None)
+    if head is not None:
+        w.heads[("registry", s.scope, None)] = head
+    envs = [w.sign([root], "OfficialEnrolled", s.scope, None, now, {"official": doc})]
+    for f in args.crl:  # the issuing CA's CRLs, recorded after the enrolment that brings the CA
+        envs.append(
+            w.sign([root], "RevocationListRecorded", s.scope, None, now, cli_x509.crl_data(Path(f)))
+        )
+    results = _submit_local(ledger, envs)
+    print(json.dumps(results[0] if len(results) == 1 else results, ensure_ascii=False))
+    if chain is not None:
+        cli_x509.warn_if_revoked(ledger.registry(), chain)
     return 0
 
 
@@ -282,6 +306,12 @@ def build_parser() -> argparse.ArgumentParser:
     ini = sub.add_parser("init", help="khởi tạo sổ cái / initialise the ledger")
     ini.add_argument("--key", required=True, help="trust root private key")
     ini.add_argument("--name", default="Tỉnh Cà Mau")
+    ini.add_argument(
+        "--anchors",
+        action="append",
+        default=[],
+        help="PEM file of X.509 trust anchors to record (also MINHBACH_TRUST_ANCHORS)",
+    )
     ini.set_defaults(func=cmd_init)
 
     en = sub.add_parser("enrol", help="đăng ký cán bộ / enrol an official")
@@ -291,8 +321,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--official-key", help="the official's private key file (only its public part is used)"
     )
     g.add_argument("--public", help="JSON file {alg, spki} from 'keys new'")
-    for name in ("id", "name", "position", "role"):
+    g.add_argument(
+        "--certificate",
+        help="the official's certificate chain: PEM (leaf first), DER or PKCS#12 (.p12/.pfx)",
+    )
+    for name in ("id", "role"):
         en.add_argument(f"--{name}", required=True)
+    en.add_argument("--name", help="default: the certificate's CN")
+    en.add_argument("--position", help="default: the certificate's title")
+    en.add_argument(
+        "--crl",
+        action="append",
+        default=[],
+        help="CRL of the issuing CA (DER or PEM) to record after the enrolment",
+    )
+    en.add_argument("--password-file", help="password of a PKCS#12 file")
     en.add_argument("--scope-code", required=True, help="unit code the official acts for")
     en.add_argument("--valid-from")
     en.add_argument("--valid-until")
@@ -348,6 +391,7 @@ def build_parser() -> argparse.ArgumentParser:
     from api.site_export import add_subcommand
 
     add_subcommand(sub, _ledger, lambda args: _settings(args).origin)
+    cli_x509.register(sub)
     return p
 
 

@@ -8,6 +8,9 @@ deployment's log (default 96). ``MINHBACH_ORIGIN``: the log origin (default
 of the writer (default ``auto``: one per spare core on PostgreSQL, none on SQLite).
 ``MINHBACH_MAX_BODY_BYTES``: the largest request body (default 1 MiB).
 ``MINHBACH_LOG_LEVEL``: level of the JSON logs (default ``INFO``).
+``MINHBACH_TRUST_ANCHORS``: PEM files of the X.509 trust anchors (root certificates) that
+officials' certificates must chain to, separated by ``:`` (``os.pathsep``); each file may hold
+several. ``minhbach init`` records them in the log; the ledger refuses any other (ADR 0007).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from urllib.parse import unquote, urlparse
 
 from domain.ledger import Ledger
 from verify.keys import PublicKey
+from verify.x509 import TrustAnchor, load_anchors
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,7 @@ class Settings:
     max_body_bytes: int = 1_048_576
     precheck_workers: int | None = None  # None: one per spare core on PostgreSQL, 0 on SQLite
     log_level: str = "INFO"
+    trust_anchors: tuple[TrustAnchor, ...] = field(default=())
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -49,6 +54,10 @@ class Settings:
             or f"minhbach.example/{scope}"
         )
         workers = overrides.get("precheck_workers") or os.environ.get("MINHBACH_PRECHECK_WORKERS")
+        anchors = overrides.get("trust_anchors")  # anchors, or PEM file paths
+        if not isinstance(anchors, tuple):
+            paths = anchors or os.environ.get("MINHBACH_TRUST_ANCHORS", "")
+            anchors = read_anchor_files(str(paths))
         return cls(
             database_url=url,
             scope=scope,
@@ -57,6 +66,7 @@ class Settings:
             precheck_workers=None if workers in (None, "", "auto") else int(str(workers)),
             max_body_bytes=int(os.environ.get("MINHBACH_MAX_BODY_BYTES", "1048576")),
             log_level=os.environ.get("MINHBACH_LOG_LEVEL", "INFO"),
+            trust_anchors=anchors,
         )
 
     def workers(self) -> int:
@@ -68,6 +78,15 @@ class Settings:
         from api.precheck import default_workers
 
         return default_workers()
+
+
+def read_anchor_files(paths: str) -> tuple[TrustAnchor, ...]:
+    """The trust anchors in PEM files ``paths`` (separated by ``os.pathsep``), deduplicated."""
+    found: dict[str, TrustAnchor] = {}
+    for path in filter(None, paths.split(os.pathsep)):
+        for anchor in load_anchors(Path(path).read_bytes()):
+            found.setdefault(anchor.fingerprint, anchor)
+    return tuple(found.values())
 
 
 def storage_env(url: str) -> dict[str, str]:
@@ -104,5 +123,8 @@ def storage_env(url: str) -> dict[str, str]:
 
 def make_ledger(settings: Settings) -> Ledger:
     return Ledger(
-        storage_env(settings.database_url), scope=settings.scope, trust_root=settings.trust_root
+        storage_env(settings.database_url),
+        scope=settings.scope,
+        trust_root=settings.trust_root,
+        trust_anchors=settings.trust_anchors,
     )

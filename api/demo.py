@@ -70,17 +70,24 @@ class Official:
     scope: str
     signer: Signer = field(default_factory=generate)
     valid_from: str = "2021-12-01T00:00:00Z"
+    chain: list[str] | None = None  # enrolled by certificate: verify.x509_bundle.encode_chain
+    valid_until: str = "2026-12-31T00:00:00Z"
 
     def doc(self) -> dict[str, Any]:
+        key: dict[str, Any] = (
+            {"key": self.signer.key_doc()}
+            if self.chain is None
+            else {"certificate": {"chain": self.chain}}
+        )
         return {
             "id": self.id,
             "name": self.name,
             "position": self.position,
             "role": self.role,
             "scope": self.scope,
-            "key": self.signer.key_doc(),
+            **key,
             "valid_from": self.valid_from,
-            "valid_until": "2026-12-31T00:00:00Z",
+            "valid_until": self.valid_until,
         }
 
 

@@ -17,6 +17,7 @@ from api.config import Settings, make_ledger
 from api.precheck import Prechecker
 from api.readmodels import ReadModels
 from api.routes import chains, evaluations, events, health, pages, provinces, readmodels, units
+from api.routes.anchors import router as anchors_router
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -58,4 +59,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     metrics = middleware.install(app, settings)
     for module in (events, chains, evaluations, units, provinces, health, pages, readmodels):
         app.include_router(module.router)
+    app.include_router(anchors_router)  # trust anchors (ADR 0007)
     return app

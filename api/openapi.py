@@ -21,6 +21,10 @@ TAGS: list[dict[str, Any]] = [
     {"name": "evaluations", "description": "Hồ sơ đánh giá của xã / A commune's evaluation"},
     {"name": "provinces", "description": "Kết quả toàn tỉnh / Province results"},
     {"name": "units", "description": "Đơn vị hành chính / Administrative units"},
+    {
+        "name": "log",
+        "description": "Nhật ký minh bạch, gốc tin cậy / Transparency log, trust anchors",
+    },
     {"name": "read models", "description": "Bảng dữ liệu đọc, báo cáo / Read models and reports"},
     {"name": "health", "description": "Tình trạng dịch vụ và số đo / Health and metrics"},
 ]

@@ -2,9 +2,11 @@
 code path (``verify.dsse.verify_signatures`` → ``verify.keys.PublicKey.verify``), beside the
 raw ``cryptography`` verify rate for the same keys and messages measured in the same run,
 for RSA-PSS-2048/SHA-256 and ECDSA-P256/SHA-256 (certificate keys from the test PKI) and
-Ed25519 for comparison; then chain validation and revocation checks per second.
+Ed25519 for comparison; then chain validation and revocation checks per second; then
+what the registry adds per envelope (``RegistryState.valid_key``: enrolment window, chain
+window, CRLs recorded so far) for a certificate key beside a bare key, as CRLs accumulate.
 
-    python bench/x509.py [--seconds 1.0] [--rounds 3] [--crl-entries 10000]
+    python bench/x509.py [--seconds 1.0] [--rounds 3] [--crl-entries 10000] [--crls 0,10,100]
 
 Each figure is the best of ``--rounds`` timed runs of about ``--seconds`` each, on one
 core (the machine is shared: the best run is the least disturbed). Results go in
@@ -24,14 +26,18 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from pki import DAY, NOW, TestPKI, crl  # noqa: E402
+from pki import DAY, NOW, TestPKI, crl, crl_data, format_utc  # noqa: E402
 
-from domain.signing import Signer, sign_payload  # noqa: E402
+from domain.signing import Signer, generate, sign_payload, signer_from_private  # noqa: E402
+from domain.writer import ChainWriter  # noqa: E402
 from verify.crl import verify_crl  # noqa: E402
 from verify.dsse import Envelope, parse_envelope, verify_signatures  # noqa: E402
 from verify.keys import PublicKey, public_key_from_crypto  # noqa: E402
+from verify.process.registry import RegistryState  # noqa: E402
+from verify.process.replay import Replay  # noqa: E402
 from verify.revocation import check_signing  # noqa: E402
 from verify.x509 import load_anchors, validate_chain  # noqa: E402
+from verify.x509_bundle import anchors_doc, encode_chain  # noqa: E402
 
 PSS = padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32)
 
@@ -141,15 +147,62 @@ def bench_chains(pki: TestPKI, seconds: float, rounds: int, crl_entries: int) ->
     )
 
 
+def registry_with(pki: TestPKI, crls: int) -> tuple[RegistryState, str, str]:
+    """A replayed registry: the test root as anchor, a bare-key and a certificate-key
+    official, and ``crls`` CRLs of the issuing CA (100 entries each); returns the registry
+    and the two key ids."""
+    root, bare = generate(), generate()
+    cert = signer_from_private(pki.ec_official.key)
+    w, t = ChainWriter(), NOW - 2 * DAY
+    reg_events: list[tuple[str, dict[str, object]]] = [
+        ("LedgerInitialised", {"origin": "bench", "name": "bench", "trust_root": [root.key_doc()]}),
+        ("TrustAnchorAdded", {"anchor": anchors_doc(load_anchors(pki.root.pem))[0]}),
+    ]
+    common = {"position": "Chủ tịch", "role": "commune_chairman", "scope": "31999",
+              "valid_from": format_utc(t)}  # fmt: skip
+    for oid, key in (("bare", {"key": bare.key_doc()}), ("cert", {"certificate": {
+            "chain": encode_chain([pki.ec_official.cert, pki.intermediate.cert])}})):  # fmt: skip
+        reg_events.append(("OfficialEnrolled", {"official": {"id": oid, "name": oid, **common, **key}}))
+    for n in range(crls):
+        listed = [(2 * 10**6 + 100 * n + i, NOW - 3 * DAY) for i in range(100)]
+        reg_events.append(("RevocationListRecorded", crl_data(crl(pki.intermediate, listed, number=n + 1))))
+    replay = Replay("96")
+    for type_, data in reg_events:
+        when = NOW if type_ == "RevocationListRecorded" else t
+        replay.feed(w.sign([root], type_, "96", None, when, data))
+    assert replay.reg is not None
+    return replay.reg, bare.key_id, cert.key_id
+
+
+def bench_registry(pki: TestPKI, seconds: float, rounds: int, counts: list[int]) -> None:
+    print()
+    print(f"{'CRLs recorded':>13} {'bare key':>14} {'certificate key':>17} {'ratio':>6}  (valid_key/s)")
+    for n in counts:
+        reg, bare, cert = registry_with(pki, n)
+
+        def check(kid: str, reg: RegistryState = reg) -> Callable[[], int]:
+            def go() -> int:
+                for _ in range(100):
+                    reg.valid_key(kid, NOW)
+                return 100
+
+            return go
+
+        b, c = paired(check(bare), check(cert), seconds, rounds)
+        print(f"{n:>13} {b:>12,.0f}/s {c:>15,.0f}/s {c / b:>6.3f}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, default=1.0)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--crl-entries", type=int, default=10_000)
+    ap.add_argument("--crls", default="0,10,100", help="CRL counts for the registry figures")
     args = ap.parse_args()
     pki = TestPKI.build()
     bench_signatures(pki, args.seconds, args.rounds)
     bench_chains(pki, args.seconds, args.rounds, args.crl_entries)
+    bench_registry(pki, args.seconds, args.rounds, [int(x) for x in args.crls.split(",")])
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ from verify.process.authority import authority_of
 from verify.process.judge import Judge, Prechecked, Verdict
 from verify.process.payload import Payload, parse_payload
 from verify.refusals import BadEvent, NotAllowed
+from verify.x509 import TrustAnchor
 
 _CREATE: dict[str, type[Chain]] = {
     "LedgerInitialised": Registry,
@@ -136,10 +137,12 @@ class Ledger(Application[UUID]):
         scope: str = "96",
         trust_root: Sequence[PublicKey] = (),
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        trust_anchors: Sequence[TrustAnchor] = (),
     ) -> None:
         super().__init__(env)
         self.scope = scope
         self.trust_root = tuple(trust_root)
+        self.trust_anchors = tuple(trust_anchors)  # X.509 roots the log may add (ADR 0007)
         self.clock = clock
         self.registry_id = chain_id("registry", scope, None)
         self._writer: OrderedDict[UUID, Any] = OrderedDict()
@@ -179,7 +182,13 @@ class Ledger(Application[UUID]):
         self, items: Sequence[bytes], pre: Sequence[Prechecked | LocalizedError] | None
     ) -> list[Outcome]:
         batch = _Batch(self)
-        judge = Judge(batch, scope=self.scope, trust_root=self.trust_root, clock=self.clock)
+        judge = Judge(
+            batch,
+            scope=self.scope,
+            trust_root=self.trust_root,
+            clock=self.clock,
+            anchors=self.trust_anchors,
+        )
         outcomes: list[Outcome] = []
         for n, data in enumerate(items):
             found = pre[n] if pre is not None else None
@@ -236,7 +245,9 @@ class Ledger(Application[UUID]):
     def chain(self, kind: str, unit: str, year: int | None) -> Chain | None:
         """The registry, an evaluation or a round, as stored (a copy), or None."""
         cls = {"registry": Registry, "evaluation": Evaluation, "round": Round}[kind]
-        found: Chain | None = self._load(cls, chain_id(kind, unit, None if kind == "registry" else year))
+        found: Chain | None = self._load(
+            cls, chain_id(kind, unit, None if kind == "registry" else year)
+        )
         return found
 
     def findings_for(self, unit: str, year: int) -> list[Finding]:

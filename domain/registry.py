@@ -19,6 +19,8 @@ class Registry(Chain, RegistryState):
         "CatalogPublished": "catalog_published",
         "CalendarPublished": "calendar_published",
         "CatalogCorrected": "catalog_corrected",
+        "TrustAnchorAdded": "anchor_added",
+        "RevocationListRecorded": "crl_recorded",
     }
 
     @staticmethod
@@ -51,4 +53,12 @@ class Registry(Chain, RegistryState):
 
     @event("CatalogCorrected")
     def catalog_corrected(self, envelope: str) -> None:
+        self._applied(envelope)
+
+    @event("TrustAnchorAdded")
+    def anchor_added(self, envelope: str) -> None:
+        self._applied(envelope)
+
+    @event("RevocationListRecorded")
+    def crl_recorded(self, envelope: str) -> None:
         self._applied(envelope)

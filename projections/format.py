@@ -14,6 +14,7 @@ from typing import Any
 from domain.calendar import VN_TZ, local_date
 from verify.law.catalog import dec_str
 from verify.process.registry import RegistryState as Registry
+from verify.x509 import ValidatedChain
 
 
 def vn_date(value: datetime | date | str | None) -> str | None:
@@ -62,5 +63,28 @@ def signer(reg: Registry | None, key_id: str) -> dict[str, Any]:
             name=rec.name,
             position=rec.position,
             role=rec.role.value,
+            scope=rec.scope,
         )
+        if rec.subject:
+            out["subject"] = rec.subject
+        if rec.chain is not None:
+            out["certificate"] = certificate(rec.chain)
     return out
+
+
+def certificate(chain: ValidatedChain) -> dict[str, Any]:
+    """Chứng thư số (certificate) of a signer: holder, identifiers, issuer, validity, anchor."""
+    leaf = chain.leaf
+    return {
+        "alg": chain.public_key.alg,
+        "subject": leaf.subject.as_dict(),
+        "issuer": leaf.issuer.as_dict(),
+        "serial": leaf.serial_hex,
+        "not_before": instant(leaf.not_before),
+        "not_after": instant(leaf.not_after),
+        "sha256": leaf.fingerprint,
+        "anchor": {
+            "subject": chain.anchor.info.subject.rfc4514,
+            "sha256": chain.anchor.fingerprint,
+        },
+    }

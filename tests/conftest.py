@@ -24,6 +24,12 @@ World
 and its first 8 communes; officials enrolled), wrapped in a ``World``, which
 emits chosen events one by one and checks that bad envelopes are refused with nothing
 stored (``World`` is defined below; tests use it through the fixture).
+
+PKI
+---
+``pki`` is the in-memory test PKI (``tests/pki.py``: roots, intermediate, officials'
+certificates with one defect each), built once per session; ``anchors`` its trust anchor
+read from the root's PEM, as a deployment or an inspector reads it.
 """
 
 from __future__ import annotations
@@ -41,17 +47,21 @@ from typing import Any
 import psycopg
 import psycopg.sql
 import pytest
+from cryptography import x509
+from pki import Issued, TestPKI, crl_data, format_utc
 
 from api import unitdata
 from api.config import storage_env
 from api.demo import DemoBuilder, Official, Variant, at, sha
 from domain.calendar import add_working_days, is_working_day
 from domain.ledger import Ledger, Receipt
-from domain.signing import Signer, sign_event
+from domain.signing import Signer, sign_event, signer_from_private
 from verify.errors import LocalizedError
 from verify.law.catalog import Catalog, Indicator
 from verify.law.scoring import assess, parse_input, suggested_points
 from verify.process.schema import spec_for
+from verify.x509 import TrustAnchor, load_anchors
+from verify.x509_bundle import anchors_doc, encode_chain
 
 PG_URL = os.environ.get(
     "MINHBACH_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
@@ -155,6 +165,17 @@ def make_ledger(ledger_url: str):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def ledger(make_ledger) -> Ledger:  # type: ignore[no-untyped-def]
     return make_ledger()
+
+
+@pytest.fixture(scope="session")
+def pki() -> TestPKI:
+    return TestPKI.build()
+
+
+@pytest.fixture(scope="session")
+def anchors(pki: TestPKI) -> tuple[TrustAnchor, ...]:
+    """The deployment's trust anchors: the test root only, read from its PEM."""
+    return load_anchors(pki.anchors_pem)
 
 
 @pytest.fixture
@@ -278,6 +299,27 @@ class World:
         assert info.value.code == code, str(info.value)
         assert (self.state(unit, year), recorder.has_envelope(digest)) == before
         return info.value
+
+    # -- certificates (ADR 0007) ---------------------------------------------------------
+    def add_anchor(self, anchor: TrustAnchor, when: datetime) -> Receipt:
+        return self.emit([self.root], "TrustAnchorAdded", "96", None, when,
+                         {"anchor": anchors_doc([anchor])[0]})
+
+    def record_crl(self, crl: x509.CertificateRevocationList, when: datetime) -> Receipt:
+        return self.emit([self.root], "RevocationListRecorded", "96", None, when, crl_data(crl))
+
+    def enrol_certificate(
+        self, official_id: str, issued: Issued, chain: Sequence[Issued], when: datetime,
+        *, valid_until: str = "2026-12-31T00:00:00Z",
+    ) -> Signer:
+        """Enrol ``official_id`` again (same name, role and unit) with a certificate, and
+        make it sign the official's next steps; returns its signer."""
+        o = self.o(official_id)
+        o.signer = signer_from_private(issued.key)
+        o.chain = encode_chain([issued.cert, *(c.cert for c in chain)])
+        o.valid_from, o.valid_until = format_utc(when), valid_until
+        self.emit([self.root], "OfficialEnrolled", "96", None, when, {"official": o.doc()})
+        return o.signer
 
     def findings(self, code: str, year: int) -> list[str]:
         return [f.code for f in self.ledger.findings_for(code, year)]

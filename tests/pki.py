@@ -12,7 +12,9 @@ through the session-scoped ``pki`` fixture (``tests/unit/conftest.py``), and so 
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -411,3 +413,14 @@ class TestPKI:
             other_intermediate=other_inter,
             extras={"impostor_key": impostor_key},
         )
+
+
+def crl_data(the_crl: x509.CertificateRevocationList) -> dict[str, str]:
+    """The data of a ``RevocationListRecorded`` event recording ``the_crl``."""
+    der = the_crl.public_bytes(serialization.Encoding.DER)
+    return {"crl": base64.b64encode(der).decode("ascii"), "sha256": hashlib.sha256(der).hexdigest()}
+
+
+def format_utc(t: dt.datetime) -> str:
+    """An instant as the payloads spell it (``2024-07-01T01:00:00Z``)."""
+    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -280,12 +280,38 @@ def verify_crl(data: bytes, issuers: Iterable[x509.Certificate], *, at: datetime
             this_update=this_update.isoformat(),
             at=at.isoformat(),
         )
+    return _revocation_list(crl, der, signer, entries)
+
+
+def replay_crl(data: bytes, issuers: Iterable[x509.Certificate]) -> RevocationList:
+    """Rebuild a CRL that ``verify_crl`` accepted when it was recorded, without judging it
+    again (ADR 1: accepted history always loads); ``issuers`` are the CAs known at its
+    position, among which its signer is found. Never use it on new input."""
+    crl, der, raw = _read(data)
+    named = [c for c in issuers if c.subject == crl.issuer]
+    signer = next((c for c in named if _signature_valid(crl, c)), None)
+    if signer is None:  # not a CRL the registry accepted at this position
+        raise CRLIssuerMismatch(
+            "no known CA signed this recorded CRL",
+            "không có CA đã biết nào ký CRL đã ghi nhận này",
+            check="crl_signature",
+            issuer=read_name(crl.issuer).rfc4514,
+        )
+    return _revocation_list(crl, der, signer, _entries(raw))
+
+
+def _revocation_list(
+    crl: x509.CertificateRevocationList,
+    der: bytes,
+    signer: x509.Certificate,
+    entries: dict[int, tuple[datetime, str | None, datetime | None]],
+) -> RevocationList:
     number = _value(crl.extensions, x509.CRLNumber)
     return RevocationList(
         der=der,
         issuer_key_id=spki_key_id(signer),
-        issuer=issuer_dn,
-        this_update=this_update,
+        issuer=read_name(crl.issuer).rfc4514,
+        this_update=crl.last_update_utc,
         next_update=crl.next_update_utc,
         number=number.crl_number if number is not None else None,
         entries=entries,

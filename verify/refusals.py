@@ -63,3 +63,34 @@ class BadEvent(Refused):
 
 class Duplicate(Refused):
     code = "duplicate"
+
+
+class CertificateNotValid(KeyNotValid):
+    """Chứng thư số (certificate) of a signing key that does not allow this signature: the
+    chain is outside its validity at the claimed time, or a CRL recorded before the
+    envelope revokes it (whatever time the envelope claims). ``evidence["cause"]`` is the
+    ``verify.x509_errors`` code (``certificate_expired``, ``certificate_revoked``…)."""
+
+    code = "certificate_not_valid"
+
+
+class EnrolmentRefused(BadEvent):
+    """An ``OfficialEnrolled`` whose certificate chain does not validate to a trust anchor
+    recorded in the registry, or is revoked by a CRL already recorded; ``evidence["cause"]``
+    names the failed check."""
+
+    code = "enrolment_certificate_refused"
+
+
+class RevocationListRefused(BadEvent):
+    """A ``RevocationListRecorded`` whose CRL is malformed, not signed by a CA the registry
+    knows, or issued after the time it claims to be recorded at."""
+
+    code = "crl_refused"
+
+
+class TrustAnchorRefused(BadEvent):
+    """A ``TrustAnchorAdded`` whose certificate is not a usable CA certificate or does not
+    match its stated fingerprint or subject."""
+
+    code = "trust_anchor_refused"

@@ -114,12 +114,12 @@ class ValidatedChain:
         """The path without its anchor: the one spelling of a chain an event carries."""
         return self.certificates[:-1]
 
-    @property
+    @cached_property
     def not_before(self) -> datetime:
         """Start of the window in which every certificate of the chain is valid."""
         return max(c.not_valid_before_utc for c in self.certificates)
 
-    @property
+    @cached_property
     def not_after(self) -> datetime:
         return min(c.not_valid_after_utc for c in self.certificates)
 
@@ -128,9 +128,19 @@ class ValidatedChain:
         """For each certificate below the anchor, its issuer's key id (to match CRLs)."""
         return tuple(spki_key_id(c) for c in self.certificates[1:])
 
+    @cached_property
+    def revocation_keys(self) -> tuple[tuple[str, int], ...]:
+        """(issuer key id, serial) of each certificate below the anchor: what a CRL lists."""
+        return tuple(
+            (kid, c.serial_number)
+            for kid, c in zip(self.issuer_key_ids, self.certificates, strict=False)
+        )
+
     def check_time(self, at: datetime) -> None:
         """Raise CertificateExpired / CertificateNotYetValid unless the whole chain is
         valid at ``at`` (signatures and profile do not depend on time: no re-validation)."""
+        if self.not_before <= at <= self.not_after:
+            return  # inside every certificate's window; else find which one, for the error
         for i, cert in enumerate(self.certificates):
             check_time(cert, i, _role(i, len(self.certificates)), at)
 

@@ -270,7 +270,7 @@ def test_openapi_has_bilingual_tags_and_summaries_and_declares_its_problems(
 ) -> None:
     doc = client.get("/openapi.json").json()
     tags = {t["name"]: t["description"] for t in doc["tags"]}
-    assert set(tags) == {"events", "evaluations", "provinces", "units", "read models", "health"}
+    assert set(tags) == {"events", "evaluations", "provinces", "units", "log", "read models", "health"}
     assert all(" / " in d for d in tags.values())
     for path, ops in doc["paths"].items():
         for method, op in ops.items():

@@ -30,6 +30,7 @@ from verify.process.registry import RegistryState
 from verify.process.round import RoundState
 from verify.process.schema import EventSpec, check_data, spec_for
 from verify.refusals import BadEvent, Duplicate, NotAllowed, OutOfOrder, UnknownKey
+from verify.x509 import TrustAnchor
 
 MAX_CLOCK_SKEW = timedelta(minutes=5)
 MAX_ENVELOPE_BYTES = 65_535  # every leaf fits a C2SP tlog-tiles entry bundle (uint16 length)
@@ -95,7 +96,8 @@ class Verdict:
 class Judge:
     """Refuses what cannot be true. ``clock`` is the ledger's clock (None when replaying:
     a verifier has no trusted clock); ``partial`` tolerates references to chains that a
-    partial audit bundle does not carry, listing them in ``Verdict.unchecked``."""
+    partial audit bundle does not carry, listing them in ``Verdict.unchecked``. ``anchors``
+    pins the X.509 trust anchors: if given, the log may add no other (ADR 0007)."""
 
     def __init__(
         self,
@@ -105,10 +107,12 @@ class Judge:
         trust_root: Sequence[PublicKey] = (),
         clock: Callable[[], datetime] | None = None,
         partial: bool = False,
+        anchors: Sequence[TrustAnchor] = (),
     ) -> None:
         self.world = world
         self.scope = scope
         self.trust_root = {k.key_id: k for k in trust_root}
+        self.anchors = {a.fingerprint for a in anchors}
         self.clock = clock
         self.partial = partial
 
@@ -138,6 +142,8 @@ class Judge:
             if p.unit != reg.unit:
                 raise NotAllowed("wrong registry", "sai sổ đăng ký", unit=p.unit)
             reg.check(p, digest)
+            if p.type == "TrustAnchorAdded" and self.anchors:
+                self._check_pinned(p.data["anchor"]["sha256"])
             verdict.chain = reg
             return verdict
         assert p.year is not None
@@ -225,6 +231,14 @@ class Judge:
                 "signed by a key outside the trust root", "ký bằng khoá ngoài gốc tin cậy"
             )
         verify_signatures(env, roots)
+
+    def _check_pinned(self, sha256: str) -> None:
+        if sha256 not in self.anchors:
+            raise NotAllowed(
+                "the trust anchor in the event is not one of this deployment's",
+                "gốc tin cậy trong sự kiện không thuộc danh sách gốc tin cậy đã cấu hình",
+                sha256=sha256,
+            )
 
     # -- the two kinds of process chain ------------------------------------------------
     def _evaluation_event(self, v: Verdict, reg: RegistryState, catalog: Catalog) -> None:

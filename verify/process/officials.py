@@ -1,8 +1,10 @@
 """Cán bộ, công chức (officials), their keys, roles and unit scopes.
 
 An official is enrolled by the deployment's trust root with one public key, a role and
-a unit scope (a commune, district or province code, or "VN"). Re-enrolling the same
-official id with a new key rotates keys; a key can be revoked from an effective time.
+a unit scope (a commune, district or province code, or "VN"). The key is a bare key or
+the key of a certificate chain validated to a trust anchor (chứng thư số, ADR 0007), whose
+subject is then recorded beside the role. Re-enrolling the same official id with a new
+key rotates keys; a key can be revoked from an effective time.
 """
 
 from __future__ import annotations
@@ -10,8 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from verify.keys import PublicKey
+from verify.x509 import ValidatedChain
 
 
 class Role(StrEnum):
@@ -68,7 +72,9 @@ class KeyRecord:
     revoked_from: datetime | None = None  # the revocation's effective time
     revocation_recorded: datetime | None = None  # the time the revocation claims it was signed
     revocation_reason: str | None = None
-    subject: dict[str, str] = field(default_factory=dict)
+    # a bare key's optional text fields, or a certificate's subject (DistinguishedName.as_dict)
+    subject: dict[str, Any] = field(default_factory=dict)
+    chain: ValidatedChain | None = None  # enrolled by certificate: the validated chain
 
     @property
     def key_id(self) -> str:

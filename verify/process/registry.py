@@ -7,6 +7,7 @@ this chain, so an inspector replays it and decides exactly as the ledger did.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +16,7 @@ from verify.keys import PublicKey, load_public_key
 from verify.law.calendar import NO_CALENDAR, Calendar, load_calendar
 from verify.law.catalog import Catalog, load_catalog
 from verify.law.correction import apply_correction
+from verify.process.certificates import CertificateRecords
 from verify.process.chain import ChainState
 from verify.process.officials import KeyRecord, Role, Unit
 from verify.process.payload import Payload, parse_time
@@ -26,16 +28,28 @@ from verify.refusals import (
     OutOfOrder,
     UnknownKey,
 )
+from verify.x509 import ValidatedChain
 
 
-def parse_official(doc: dict[str, Any], seq: int) -> KeyRecord:
-    """Strictly read the ``official`` object of an OfficialEnrolled event."""
-    required = {"id", "name", "position", "role", "scope", "key", "valid_from"}
-    optional = {"valid_until", "subject"}
-    if not isinstance(doc, dict) or not required <= set(doc) <= required | optional:
+def parse_official(
+    doc: dict[str, Any], seq: int, chain_of: Callable[[Any], ValidatedChain] | None = None
+) -> KeyRecord:
+    """Strictly read the ``official`` object of an OfficialEnrolled event.
+
+    It holds exactly one of ``key`` (``{alg, spki}``) or ``certificate`` (``{chain}``,
+    ADR 0007), which ``chain_of`` validates, or rebuilds for a stored event.
+    """
+    required = {"id", "name", "position", "role", "scope", "valid_from"}
+    by_key = isinstance(doc, dict) and "key" in doc
+    optional = {"valid_until", "key", "subject"} if by_key else {"valid_until", "certificate"}
+    if (
+        not isinstance(doc, dict)
+        or not required <= set(doc) <= required | optional
+        or (not by_key and "certificate" not in doc)
+    ):
         raise BadEvent(
-            f"official needs {sorted(required)}",
-            f"thông tin cán bộ cần các trường {sorted(required)}",
+            f"official needs {sorted(required)} and one of key, certificate",
+            f"thông tin cán bộ cần các trường {sorted(required)} và một trong key, certificate",
         )
     try:
         role = Role(doc["role"])
@@ -43,21 +57,21 @@ def parse_official(doc: dict[str, Any], seq: int) -> KeyRecord:
         raise BadEvent(
             f"unknown role {doc['role']!r}", f"vai trò không hợp lệ: {doc['role']!r}"
         ) from None
-    key = doc["key"]
-    if not isinstance(key, dict) or set(key) != {"alg", "spki"}:
-        raise BadEvent("key must be {alg, spki}", "khoá phải có dạng {alg, spki}")
-    try:
-        public = load_public_key(key["alg"], key["spki"])
-    except VerificationError as e:
-        raise BadEvent(e.en, e.vi, **e.evidence) from None
     for name in ("id", "name", "position", "scope"):
         if not isinstance(doc[name], str) or not doc[name]:
             raise BadEvent(f"official {name} must be text", f"trường {name} phải là chuỗi ký tự")
-    subject = doc.get("subject") or {}
-    if not isinstance(subject, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in subject.items()
-    ):
-        raise BadEvent("subject must map text to text", "subject phải gồm các cặp chuỗi ký tự")
+    chain = None
+    if "certificate" in doc:
+        if chain_of is None:
+            raise BadEvent("certificates are not read here", "không đọc chứng thư số ở đây")
+        chain = chain_of(doc["certificate"])
+        public, subject = chain.public_key, chain.leaf.subject.as_dict()
+    else:
+        public, subject = _bare_key(doc["key"]), doc.get("subject") or {}
+        if not isinstance(subject, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in subject.items()
+        ):
+            raise BadEvent("subject must map text to text", "subject phải gồm các cặp chuỗi ký tự")
     until = doc.get("valid_until")
     return KeyRecord(
         official_id=doc["id"],
@@ -70,7 +84,17 @@ def parse_official(doc: dict[str, Any], seq: int) -> KeyRecord:
         valid_until=parse_time(until, "valid_until") if until is not None else None,
         enrolled_at=seq,
         subject=dict(subject),
+        chain=chain,
     )
+
+
+def _bare_key(key: Any) -> PublicKey:
+    if not isinstance(key, dict) or set(key) != {"alg", "spki"}:
+        raise BadEvent("key must be {alg, spki}", "khoá phải có dạng {alg, spki}")
+    try:
+        return load_public_key(key["alg"], key["spki"])
+    except VerificationError as e:
+        raise BadEvent(e.en, e.vi, **e.evidence) from None
 
 
 def parse_unit(doc: Any) -> Unit:
@@ -122,6 +146,7 @@ class RegistryState(ChainState):
         self.catalog_scope: dict[str, dict[int, frozenset[int] | None]] = {}
         self.corrections: list[dict[str, Any]] = []
         self.calendar: Calendar = NO_CALENDAR
+        self.certs = CertificateRecords()  # trust anchors, CRLs (ADR 0007)
         super().apply(digest, p)
 
     # -- judging -------------------------------------------------------------------
@@ -130,9 +155,15 @@ class RegistryState(ChainState):
         self.check_prev(p, digest)
         d = p.data
         if p.type == "OfficialEnrolled":
-            rec = parse_official(d["official"], self.length)
+            rec = parse_official(
+                d["official"], self.length, lambda c: self.certs.validate(c, p.time)
+            )
             if rec.key_id in self.keys or rec.key_id in self.trust_root:
                 raise Duplicate("this key is already enrolled", "khoá này đã được đăng ký")
+        elif p.type == "TrustAnchorAdded":
+            self.certs.read_anchor(d["anchor"])
+        elif p.type == "RevocationListRecorded":
+            self.certs.read_crl(d, p.time)
         elif p.type == "KeyRevoked":
             rec = self.check_key_known(d["key_id"])
             parse_time(d["effective"], "effective")
@@ -201,8 +232,16 @@ class RegistryState(ChainState):
     def apply_event(self, p: Payload) -> None:
         d = p.data
         if p.type == "OfficialEnrolled":
-            rec = parse_official(d["official"], self.length - 1)
+            rec = parse_official(
+                d["official"], self.length - 1, lambda c: self.certs.replay(c, p.time)
+            )
             self.keys[rec.key_id] = rec
+            if rec.chain is not None:
+                self.certs.add_chain(rec.chain)
+        elif p.type == "TrustAnchorAdded":
+            self.certs.add_anchor(d["anchor"], p.time, self.head or "")
+        elif p.type == "RevocationListRecorded":
+            self.certs.add_crl(d, p.time, self.head or "")
         elif p.type == "KeyRevoked":
             rec = self.keys[d["key_id"]]
             rec.revoked_from = parse_time(d["effective"], "effective")
@@ -285,4 +324,6 @@ class RegistryState(ChainState):
                 time=at.isoformat(),
                 revoked_from=rec.revoked_from.isoformat() if rec.revoked_from else None,
             )
+        if rec.chain is not None:  # the certificate at the claimed time, and the CRLs so far
+            self.certs.check_signature(rec.chain, at)
         return rec

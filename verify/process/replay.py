@@ -11,11 +11,14 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
 from verify.keys import PublicKey
+from verify.law.rules import Finding
+from verify.law.signatures import signed_after_revocation
 from verify.process.chain import ChainState
 from verify.process.evaluation import EvaluationState
 from verify.process.judge import Judge, Verdict
 from verify.process.registry import RegistryState
 from verify.process.round import RoundState
+from verify.x509 import TrustAnchor
 
 _STATE: dict[str, type[ChainState]] = {
     "LedgerInitialised": RegistryState,
@@ -25,7 +28,12 @@ _STATE: dict[str, type[ChainState]] = {
 
 
 class Replay:
-    """The chains of one log as they stand after the envelopes fed so far."""
+    """The chains of one log as they stand after the envelopes fed so far.
+
+    ``trust_root`` and ``anchors`` (the X.509 trust anchors, e.g. ``verify.x509.load_anchors``
+    of the root PEM an inspector brings) pin what the log may declare; without them the
+    replay takes the ones the log records, and judges every signature by those.
+    """
 
     def __init__(
         self,
@@ -34,12 +42,15 @@ class Replay:
         trust_root: Sequence[PublicKey] = (),
         clock: Callable[[], datetime] | None = None,
         partial: bool = False,
+        anchors: Sequence[TrustAnchor] = (),
     ) -> None:
         self.reg: RegistryState | None = None
         self.evaluations: dict[tuple[str, int], EvaluationState] = {}
         self.rounds: dict[tuple[str, int], RoundState] = {}
         self.size = 0
-        self.judge = Judge(self, scope=scope, trust_root=trust_root, clock=clock, partial=partial)
+        self.judge = Judge(
+            self, scope=scope, trust_root=trust_root, clock=clock, partial=partial, anchors=anchors
+        )
 
     # -- World ---------------------------------------------------------------------
     def registry(self) -> RegistryState | None:
@@ -81,3 +92,12 @@ class Replay:
                 self.rounds[(p.unit, chain.year)] = chain
         self.size += 1
         return chain
+
+    def revocation_findings(self) -> list[Finding]:
+        """Envelopes fed so far that claim a signing time after a revocation of their key
+        that the log records later: flagged, not refused (``verify.law.signatures``)."""
+        if self.reg is None:
+            return []
+        return signed_after_revocation(
+            self.reg, [*self.evaluations.values(), *self.rounds.values()]
+        )

@@ -87,6 +87,8 @@ MEMBER = _obj(
 )
 OPINION = _obj({"member": TEXT, "sha256": SHA256})
 CHANNEL = one_of("office", "website", "radio")
+BASE64 = _text(65_535)  # base64 DER, bounded by the envelope size; read by the registry
+ANCHOR = _obj({"certificate": BASE64, "sha256": SHA256, "subject": _text(4000)})
 
 
 @dataclass(frozen=True)
@@ -138,6 +140,14 @@ SPECS: dict[str, EventSpec] = {
             {"catalog": ANY_OBJECT},
         ),
         _spec("CalendarPublished", "registry", {"registrar"}, {"calendar": ANY_OBJECT}),
+        # chứng thư số (ADR 0007): a trust anchor of the deployment, a CA's revocation list
+        _spec("TrustAnchorAdded", "registry", {"registrar"}, {"anchor": ANCHOR}),
+        _spec(
+            "RevocationListRecorded",
+            "registry",
+            {"registrar"},
+            {"crl": BASE64, "sha256": SHA256},
+        ),
         # đính chính (correction) of a published catalog: a new version for some years
         _spec(
             "CatalogCorrected",
