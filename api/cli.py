@@ -392,6 +392,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_subcommand(sub, _ledger, lambda args: _settings(args).origin)
     cli_x509.register(sub)
+
+    from api.bundle_cli import register as register_bundle
+
+    register_bundle(sub)
     return p
 
 

@@ -16,7 +16,17 @@ from api.batcher import Batcher
 from api.config import Settings, make_ledger
 from api.precheck import Prechecker
 from api.readmodels import ReadModels
-from api.routes import chains, evaluations, events, health, pages, provinces, readmodels, units
+from api.routes import (
+    bundle,
+    chains,
+    evaluations,
+    events,
+    health,
+    pages,
+    provinces,
+    readmodels,
+    units,
+)
 from api.routes.anchors import router as anchors_router
 
 
@@ -57,7 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     metrics = middleware.install(app, settings)
-    for module in (events, chains, evaluations, units, provinces, health, pages, readmodels):
+    for module in (events, chains, evaluations, bundle, units, provinces, health, pages, readmodels):
         app.include_router(module.router)
     app.include_router(anchors_router)  # trust anchors (ADR 0007)
     return app

@@ -48,6 +48,7 @@ import psycopg
 import psycopg.sql
 import pytest
 from cryptography import x509
+from hypothesis import settings
 from pki import Issued, TestPKI, crl_data, format_utc
 
 from api import unitdata
@@ -69,6 +70,11 @@ PG_URL = os.environ.get(
 PG_LOCK = Path(tempfile.gettempdir()) / "minhbach-postgres-tests.lock"
 PG_TABLES = ("log_leaves", "log_nodes", "log_head", "proj_docs", "proj_tracking")
 IN_CI = bool(os.environ.get("CI"))
+
+# Tests never assert timings (the working agreement): no Hypothesis deadlines, which fail
+# at random on a loaded machine.
+settings.register_profile("minhbach", deadline=None)
+settings.load_profile("minhbach")
 
 def _probe_postgres() -> str | None:
     """None when the server answers, else why not."""

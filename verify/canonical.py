@@ -48,6 +48,10 @@ def _refuse(en: str, vi: str, **evidence: Any) -> NoReturn:
 
 
 def _check_str(s: str, *, key: bool = False) -> None:
+    if s.isascii():  # ASCII text is always NFC: only control characters to look for
+        bad_ascii = _BAD_CHARS.search(s)
+        if bad_ascii is None:
+            return
     if key and not s.isascii():
         _refuse(
             "object key is not ASCII",

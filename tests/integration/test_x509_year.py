@@ -196,3 +196,22 @@ def test_an_inspector_pinning_another_root_refuses_the_logs_trust_anchor(
     with pytest.raises(NotAllowed):
         replay.feed_all(year.leaves)
     assert replay.reg is not None and not replay.reg.certs.anchors
+
+
+def test_the_certificate_signed_year_verifies_as_an_audit_bundle_with_only_the_root_pinned(
+    year: Year, pki: TestPKI, tmp_path: Path
+) -> None:
+    """``python -m verify``'s engine on the whole log: every certificate signature is judged
+    by the CRLs recorded before it (the issuing CA's CRL precedes the year)."""
+    from bundlekit import export, verify
+
+    from verify.bundle.format import Scope
+
+    data = export(year.world.ledger, Scope("log"))
+    anchors = load_anchors(pki.root.pem)
+    result = verify(data, tmp_path, anchors=anchors)
+    assert result.exit_code == 0, result.as_dict()
+    flipped = bytearray(data)
+    at = data.index(year.leaves[year.signed_by(year.rsa)[-1]][40:80])
+    flipped[at] ^= 1
+    assert verify(bytes(flipped), tmp_path, anchors=anchors).exit_code == 1

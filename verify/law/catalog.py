@@ -172,7 +172,7 @@ class Catalog:
     rules: Rules
     criteria: tuple[Criterion, ...]
 
-    @property
+    @cached_property
     def indicators(self) -> tuple[Indicator, ...]:
         return tuple(i for c in self.criteria for i in c.indicators)
 
@@ -180,11 +180,15 @@ class Catalog:
     def indicator_ids(self) -> tuple[str, ...]:
         return tuple(i.id for i in self.indicators)
 
+    @cached_property
+    def _by_id(self) -> dict[str, Indicator]:
+        return {i.id: i for i in self.indicators}
+
     def indicator(self, indicator_id: str) -> Indicator:
-        for i in self.indicators:
-            if i.id == indicator_id:
-                return i
-        _fail(indicator_id, "unknown")
+        found = self._by_id.get(indicator_id)
+        if found is None:
+            _fail(indicator_id, "unknown")
+        return found
 
     def criterion(self, criterion_id: str) -> Criterion:
         for c in self.criteria:

@@ -97,7 +97,10 @@ class Judge:
     """Refuses what cannot be true. ``clock`` is the ledger's clock (None when replaying:
     a verifier has no trusted clock); ``partial`` tolerates references to chains that a
     partial audit bundle does not carry, listing them in ``Verdict.unchecked``. ``anchors``
-    pins the X.509 trust anchors: if given, the log may add no other (ADR 0007)."""
+    pins the X.509 trust anchors: if given, the log may add no other (ADR 0007).
+    ``check_signatures=False`` skips only the signature arithmetic (keys are still looked
+    up and their validity checked): for a caller that verifies the same envelopes'
+    signatures elsewhere, such as the verifier's process pool."""
 
     def __init__(
         self,
@@ -108,6 +111,7 @@ class Judge:
         clock: Callable[[], datetime] | None = None,
         partial: bool = False,
         anchors: Sequence[TrustAnchor] = (),
+        check_signatures: bool = True,
     ) -> None:
         self.world = world
         self.scope = scope
@@ -115,15 +119,21 @@ class Judge:
         self.anchors = {a.fingerprint for a in anchors}
         self.clock = clock
         self.partial = partial
+        self.check_signatures = check_signatures
 
-    def judge(self, data: bytes, pre: Prechecked | None = None) -> Verdict:
-        """Judge ``data``; ``pre`` is what ``precheck`` already found for these bytes
-        (possibly in another process), so parsing and signature checks are not repeated."""
+    def judge(
+        self, data: bytes, pre: Prechecked | tuple[Envelope, Payload] | None = None
+    ) -> Verdict:
+        """Judge ``data``. ``pre`` is what was already found for exactly these bytes
+        (possibly in another process): a ``Prechecked`` (parsed, signatures perhaps
+        verified) or the strictly parsed envelope and payload; neither is repeated."""
         if pre is None:
             env = parse_envelope(data, require_canonical=False, max_bytes=MAX_ENVELOPE_BYTES)
             p = parse_payload(env.payload)
-        else:
+        elif isinstance(pre, Prechecked):
             env, p = pre.env, pre.payload
+        else:
+            env, p = pre
         spec = spec_for(p.type)
         check_data(spec, p.data)
         now = self.clock() if self.clock is not None else None
@@ -135,7 +145,8 @@ class Judge:
             return Verdict(env, p, spec, digest, "registry", None, [None] * len(p.signers))
         if reg is None:
             raise OutOfOrder("the ledger has not been initialised", "sổ cái chưa được khởi tạo")
-        signers = self._verify(env, p, reg, now, pre is not None and pre.signatures_verified)
+        done = isinstance(pre, Prechecked) and pre.signatures_verified
+        signers = self._verify(env, p, reg, now, done)
         verdict = Verdict(env, p, spec, digest, spec.chain, None, signers)
         if spec.chain == "registry":
             self._authorise(spec, p, signers, reg, None, None)
@@ -203,7 +214,7 @@ class Judge:
             rec = reg.valid_key(kid, p.time, now)
             keys[kid] = rec.key
             records.append(rec)
-        if not done:
+        if not done and self.check_signatures:
             verify_signatures(env, keys)
         return records
 
