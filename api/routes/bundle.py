@@ -8,6 +8,7 @@ from fastapi.responses import StreamingResponse
 from api.bundle import Exporter, NothingToExport, unit_scope
 from api.bundle_checkpoint import CheckpointSource, LocalCheckpoints
 from api.deps import LedgerDep, SettingsDep
+from api.openapi import problems
 from api.problems import not_found
 from api.routes.evaluations import UnitCode, Year
 from verify.bundle.format import MEDIA_TYPE
@@ -22,9 +23,9 @@ def checkpoint_source(request: Request, settings: SettingsDep) -> CheckpointSour
 
 @router.get(
     "/{unit_code}/{year}/bundle",
-    summary="Gói kiểm toán của một xã trong một năm, để xác minh ngoại tuyến",
+    summary="Gói kiểm toán của một xã trong một năm / a unit-year's audit bundle, for offline verification",
     response_class=StreamingResponse,
-    responses={200: {"content": {MEDIA_TYPE: {}}}, 404: {"description": "No such evaluation"}},
+    responses={200: {"content": {MEDIA_TYPE: {}}}, **problems(404, 422)},
 )
 def get_bundle(
     request: Request, ledger: LedgerDep, settings: SettingsDep, unit_code: UnitCode, year: Year
