@@ -13,7 +13,9 @@ from api.batcher import Batcher
 from api.config import Settings
 from api.pagecache import BoundCache, PageCache, Version
 from api.readcache import CachedReads
+from api.views import Stored
 from domain.ledger import Ledger
+from projections.engine import NAMES
 
 
 async def get_ledger(request: Request) -> Ledger:
@@ -60,6 +62,17 @@ def reads_for(request: Request) -> Ledger:
     """The ledger for read models: aggregates shared per version (``api.readcache``)."""
     cache = BoundCache(_caches(request)[1], _version(request))
     return CachedReads(request.app.state.ledger, cache)  # type: ignore[return-value]
+
+
+def stored_for(request: Request, province: str | None) -> Stored | None:
+    """The stored read models for a page, if they have caught up with this request's
+    version of the log (else None: the page is computed from the aggregates)."""
+    models = getattr(request.app.state, "readmodels", None)
+    if models is None or province is None:
+        return None
+    if models.store.position(NAMES) < _version(request)[0]:
+        return None
+    return Stored(models.store, province)
 
 
 async def get_cache(request: Request) -> BoundCache:

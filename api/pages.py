@@ -77,6 +77,12 @@ class Words:
     def date_label(self, key: str) -> str:
         return i18n.pick(i18n.DATE_LABELS, key, self.lang)
 
+    def dates(self, dates: dict[str, str | None]) -> list[tuple[str, str]]:
+        """The key dates that are set, in the order of the process (``i18n.DATE_LABELS``),
+        whatever order the document has (stored read models sort their keys)."""
+        order = {k: i for i, k in enumerate(i18n.DATE_LABELS)}
+        return sorted(((k, v) for k, v in dates.items() if v), key=lambda kv: order.get(kv[0], 99))
+
     def name(self, obj: dict[str, Any]) -> str:
         """``name_vi`` / ``name_en`` (or ``vi`` / ``en``) of a catalog entry or finding."""
         for a, b in (("name_vi", "name_en"), ("vi", "en"), ("title_vi", "title_en")):

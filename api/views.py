@@ -4,13 +4,16 @@ the static export, so both show exactly the same thing)."""
 from __future__ import annotations
 
 import base64
+import json
 import unicodedata
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from domain.ledger import Ledger
 from projections.overview import MEETING, NOT_MEETING, counts, province_overview, years_with_data
 from projections.status import evaluation_status
+from projections.store import ProjectionStore
 
 GROUPS = ("meeting", "not_meeting", "pending", "no_evaluation")
 
@@ -91,9 +94,49 @@ class Filters:
         return not self.q or fold(self.q) in fold(f"{row['name']} {row['code']}")
 
 
-def home_view(ledger: Ledger) -> dict[str, Any]:
-    years = years_with_data(ledger)
-    rows = province_overview(ledger, years[0]) if years else []
+class Stored:
+    """The pages' data read from the stored read models (``projections.engine``) instead
+    of being computed from the aggregates: the province's ``dashboards`` document for its
+    rows, ``evaluations`` for a unit's year. Used only when the read models have caught
+    up with the log version the page is built for, so both give the same page."""
+
+    def __init__(self, store: ProjectionStore, province: str | None) -> None:
+        self.store = store
+        self.province = province
+
+    def _doc(self, name: str, key: str) -> Any:
+        text = self.store.get(name, key)
+        return None if text is None else json.loads(text)
+
+    def rows(self, year: int) -> list[dict[str, Any]]:
+        doc = self._doc("dashboards", f"{self.province}/{year}")
+        return list(doc["units"]) if doc else []
+
+    def years(self) -> list[int]:
+        """Years (newest first) in which at least one unit has an evaluation."""
+        found, this_year = [], datetime.now(UTC).year
+        for key, text in self.store.scan("dashboards", f"{self.province}/"):
+            c, year = json.loads(text)["counts"], int(key.rsplit("/", 1)[1])
+            if c["total"] > c["no_evaluation"] and year <= this_year:
+                found.append(year)
+        return sorted(found, reverse=True)
+
+    def status(self, code: str, year: int) -> dict[str, Any] | None:
+        doc: dict[str, Any] | None = self._doc("evaluations", f"{code}/{year}")
+        return doc
+
+
+def _rows(ledger: Ledger, stored: Stored | None, year: int) -> list[dict[str, Any]]:
+    return stored.rows(year) if stored else province_overview(ledger, year)
+
+
+def _years(ledger: Ledger, stored: Stored | None) -> list[int]:
+    return stored.years() if stored else years_with_data(ledger)
+
+
+def home_view(ledger: Ledger, stored: Stored | None = None) -> dict[str, Any]:
+    years = _years(ledger, stored)
+    rows = _rows(ledger, stored, years[0]) if years else []
     c = counts(rows)
     return {
         "province": province_of(ledger), "years": years,
@@ -101,9 +144,11 @@ def home_view(ledger: Ledger) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def province_view(ledger: Ledger, year: int, filters: Filters | None = None) -> dict[str, Any]:
+def province_view(
+    ledger: Ledger, year: int, filters: Filters | None = None, stored: Stored | None = None
+) -> dict[str, Any]:
     filters = filters or Filters()
-    rows = province_overview(ledger, year)
+    rows = _rows(ledger, stored, year)
     c = counts(rows)
     districts: dict[str, str] = {}
     for r in rows:
@@ -114,12 +159,14 @@ def province_view(ledger: Ledger, year: int, filters: Filters | None = None) -> 
     return {
         "province": province_of(ledger), "year": year, "rows": shown, "all_count": len(rows),
         "counts": c, "bars": chart(c), "districts": sorted(districts.items()),
-        "filters": filters, "groups": GROUPS, "years": years_with_data(ledger),
+        "filters": filters, "groups": GROUPS, "years": _years(ledger, stored),
     }  # fmt: skip
 
 
-def unit_view(ledger: Ledger, code: str, year: int) -> dict[str, Any] | None:
-    status = evaluation_status(ledger, code, year)
+def unit_view(
+    ledger: Ledger, code: str, year: int, stored: Stored | None = None
+) -> dict[str, Any] | None:
+    status = stored.status(code, year) if stored else evaluation_status(ledger, code, year)
     if status is None:
         return None
     sections = [(name, title) for name, title in UNIT_SECTIONS if _has(status, name)]

@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse
 
 from api import views
 from api.config import Settings
-from api.deps import cache_for, reads_for
+from api.deps import cache_for, reads_for, stored_for
 from api.pages import html_response, language, render_html
 from api.urls import LiveUrls
 from domain.ledger import Ledger
@@ -48,7 +48,8 @@ Text = Annotated[str | None, Query(max_length=80)]
 
 
 async def page(
-    request: Request, template: str, build: Callable[[Ledger], dict[str, Any] | None],
+    request: Request, template: str,
+    build: Callable[[Ledger, views.Stored | None], dict[str, Any] | None],
     missing: Callable[[Ledger], dict[str, Any]] | None = None,
 ) -> Response:  # fmt: skip
     """Render ``template`` with ``build()`` (or ``not_found.html`` with ``missing()`` when
@@ -57,7 +58,8 @@ async def page(
     A page already kept is answered on the event loop, as encoded bytes; building one
     (read models, then the template) runs on a worker thread, so a slow render never
     holds up the others. ``build`` and ``missing`` get the read-only ledger
-    (``api.readcache``), made only when a page must be built."""
+    (``api.readcache``), made only when a page must be built; ``build`` also gets the
+    stored read models when they are current (``api.deps.stored_for``)."""
     lang = language(request)
     urls = LiveUrls(lang, request.url.path, dict(request.query_params))
     query = tuple(sorted(request.query_params.multi_items()))
@@ -65,7 +67,7 @@ async def page(
 
     def make() -> Rendered:
         reads = reads_for(request)
-        context = build(reads)
+        context = build(reads, stored_for(request, views.province_of(reads)["code"]))
         if context is None:
             ctx = missing(reads) if missing else {}
             return Rendered.of(render_html("not_found.html", lang, urls, **ctx), 404)
@@ -101,13 +103,13 @@ async def province_page(
     request: Request, year: YearPath, district: Text = None, group: Text = None, q: Text = None,
 ) -> Response:  # fmt: skip
     filters = views.Filters.parse(district, group, q)
-    return await page(request, "province.html", lambda r: views.province_view(r, year, filters))
+    return await page(request, "province.html", lambda r, s: views.province_view(r, year, filters, s))
 
 
 @router.get("/u/{unit_code}/{year}", response_class=HTMLResponse)
 async def unit_page(request: Request, unit_code: UnitPath, year: YearPath) -> Response:
     return await page(
-        request, "unit.html", lambda r: views.unit_view(r, unit_code, year),
+        request, "unit.html", lambda r, s: views.unit_view(r, unit_code, year, s),
         missing=lambda r: {"province": views.province_of(r), "unit": unit_code, "year": year},
     )  # fmt: skip
 
@@ -116,10 +118,10 @@ async def unit_page(request: Request, unit_code: UnitPath, year: YearPath) -> Re
 async def verify_page(request: Request) -> Response:
     settings: Settings = request.app.state.settings
     base = str(request.base_url).rstrip("/")
-    return await page(request, "verify.html", lambda r: views.verify_view(r, settings.origin, base))
+    return await page(request, "verify.html", lambda r, _: views.verify_view(r, settings.origin, base))
 
 
 @router.get("/log", response_class=HTMLResponse)
 async def log_page(request: Request) -> Response:
     settings: Settings = request.app.state.settings
-    return await page(request, "log.html", lambda r: views.log_view(r, settings.origin))
+    return await page(request, "log.html", lambda r, _: views.log_view(r, settings.origin))

@@ -174,3 +174,41 @@ def test_pages_are_sent_gzip_compressed_when_asked_with_their_own_etag(opened: T
         path, headers={"accept-encoding": "gzip", "if-none-match": packed.headers["etag"]}
     )
     assert again.status_code == 304
+
+
+def test_pages_built_from_the_stored_read_models_equal_the_pages_computed_from_the_events(
+    demo_app: TestClient,
+) -> None:
+    """The live pages read the stored read models when they are current (``views.Stored``);
+    every page they serve is the page computed from the aggregates, byte for byte."""
+    from api.pages import render_html
+    from api.urls import LiveUrls
+    from api.views import Stored, home_view, province_of, province_view, unit_view
+    from projections.engine import NAMES
+
+    app = demo_app.app
+    ledger = app.state.ledger  # type: ignore[attr-defined]
+    store = app.state.readmodels.store  # type: ignore[attr-defined]
+    assert store.position(NAMES) == ledger.recorder.log_head()[0]  # caught up
+    stored = Stored(store, province_of(ledger)["code"])
+    assert stored.years() and stored.years() == home_view(ledger)["years"]
+
+    def same(template: str, computed: object, from_store: object) -> None:
+        urls = LiveUrls("vi")
+        assert render_html(template, "vi", urls, **computed) == render_html(  # type: ignore[arg-type]
+            template, "vi", urls, **from_store  # type: ignore[arg-type]
+        )
+
+    same("home.html", home_view(ledger), home_view(ledger, stored))
+    units = 0
+    for year in stored.years():
+        view = province_view(ledger, year)
+        same("province.html", view, province_view(ledger, year, stored=stored))
+        for row in view["rows"]:
+            computed = unit_view(ledger, row["code"], year)
+            if computed is None:
+                assert stored.status(row["code"], year) is None
+                continue
+            same("unit.html", computed, unit_view(ledger, row["code"], year, stored))
+            units += 1
+    assert units >= 20
