@@ -160,29 +160,44 @@ def cmd_events_import(args: argparse.Namespace) -> int:
 def register(sub: Any) -> None:
     """Add the commands to ``minhbach``'s subparsers."""
     rb = sub.add_parser("rebuild", help="dựng lại bảng đọc / rebuild the read models")
-    rb.add_argument("--projection", action="append", choices=NAMES)
+    rb.add_argument(
+        "--projection", action="append", choices=NAMES,
+        help="chỉ bảng này (lặp lại được) / only this read model (repeatable; default: all)",
+    )  # fmt: skip
     rb.set_defaults(func=cmd_rebuild)
 
     pr = sub.add_parser("project", help="bảng đọc / projections").add_subparsers(
         dest="project_command", required=True
     )
     run = pr.add_parser("run", help="theo dõi sổ / follow the log and keep them current")
-    run.add_argument("--poll", type=float, default=0.2)
+    run.add_argument(
+        "--poll", type=float, default=0.2,
+        help="giây giữa hai lần đọc sổ / seconds between polls of the log (default 0.2)",
+    )  # fmt: skip
     run.set_defaults(func=cmd_project_run)
 
     rp = sub.add_parser("report", help="báo cáo / reports and read models")
-    rp.add_argument("kind", choices=sorted(REPORT_KEYS))
-    rp.add_argument("--unit", required=True)
-    rp.add_argument("--year", type=int)
-    rp.add_argument("--format", choices=["json", "csv"], default="json")
+    rp.add_argument(
+        "kind", choices=sorted(REPORT_KEYS),
+        help="form08: danh sách công nhận / recognition lists; form09, form10: báo cáo / reports",
+    )  # fmt: skip
+    rp.add_argument("--unit", required=True, help="mã đơn vị / unit code (e.g. 32002, 964, 96)")
+    rp.add_argument("--year", type=int, help="năm đánh giá / evaluation year")
+    rp.add_argument("--format", choices=["json", "csv"], default="json", help="default: json")
     rp.set_defaults(func=cmd_report)
 
     im = sub.add_parser("impact", help="tác động của đính chính / impact of a correction")
     g = im.add_mutually_exclusive_group(required=True)
-    g.add_argument("--catalog-version", type=int)
-    g.add_argument("--correction", help="unsigned correction JSON file")
-    im.add_argument("--catalog-id")
-    im.add_argument("--json", action="store_true")
+    g.add_argument(
+        "--catalog-version", type=int,
+        help="phiên bản bộ tiêu chí đã đính chính / a signed corrected catalog version",
+    )  # fmt: skip
+    g.add_argument(
+        "--correction",
+        help="tệp đính chính chưa ký / an unsigned correction JSON file, to see its impact first",
+    )  # fmt: skip
+    im.add_argument("--catalog-id", help="bộ tiêu chí / catalog id (default: any catalog with that corrected version)")
+    im.add_argument("--json", action="store_true", help="in JSON / print JSON")
     im.set_defaults(func=cmd_impact)
 
 
