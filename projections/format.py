@@ -9,12 +9,17 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from domain.calendar import VN_TZ, local_date
 from verify.law.catalog import dec_str
 from verify.process.registry import RegistryState as Registry
 from verify.x509 import ValidatedChain
+
+
+def _dmy(d: date) -> str:
+    return f"{d.day:02d}/{d.month:02d}/{d.year:04d}"
 
 
 def vn_date(value: datetime | date | str | None) -> str | None:
@@ -24,24 +29,38 @@ def vn_date(value: datetime | date | str | None) -> str | None:
     if isinstance(value, str):
         value = date.fromisoformat(value)
     if isinstance(value, datetime):
-        value = local_date(value)
-    return value.strftime("%d/%m/%Y")
+        return _instant(value)[1]
+    return _dmy(value)
 
 
 def vn_datetime(t: datetime | None) -> str | None:
     """``dd/mm/yyyy HH:MM`` in Vietnam time."""
-    return None if t is None else t.astimezone(VN_TZ).strftime("%d/%m/%Y %H:%M")
+    return None if t is None else _instant(t)[2]
 
 
 def iso(t: datetime | None) -> str | None:
-    return None if t is None else t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return None if t is None else _instant(t)[0]
+
+
+@lru_cache(maxsize=1 << 16)
+def _instant(t: datetime) -> tuple[str, str, str]:
+    """(ISO 8601 UTC, Vietnam date, Vietnam date and time) of ``t``, formatted once: a
+    district round's events appear in the timeline of every commune of the round."""
+    u, local = t.astimezone(UTC), local_date(t)
+    vn = t.astimezone(VN_TZ)
+    return (
+        f"{u.year:04d}-{u.month:02d}-{u.day:02d}T{u.hour:02d}:{u.minute:02d}:{u.second:02d}Z",
+        _dmy(local),
+        f"{_dmy(local)} {vn.hour:02d}:{vn.minute:02d}",
+    )
 
 
 def instant(t: datetime | None) -> dict[str, str | None] | None:
     """An instant as the machine and the reader each want it."""
     if t is None:
         return None
-    return {"utc": iso(t), "date": vn_date(t), "local": vn_datetime(t)}
+    utc, day, local = _instant(t)
+    return {"utc": utc, "date": day, "local": local}
 
 
 def points(d: Decimal | None) -> str | None:

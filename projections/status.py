@@ -164,12 +164,19 @@ def timeline(ev: Evaluation, rnd: Round | None, reg: Registry) -> list[dict[str,
     chains: list[tuple[str, Evaluation | Round]] = [("evaluation", ev)]
     if rnd is not None:
         chains.append(("round", rnd))
+    who: dict[str, dict[str, Any]] = {}  # a council's few keys sign most of a round
+
+    def signed_by(key_id: str) -> dict[str, Any]:
+        if key_id not in who:
+            who[key_id] = signer(reg, key_id)
+        return who[key_id]
+
     entries = [
         {
             "chain": name,
             "type": e["type"],
             "time": instant(e["time"]),
-            "signers": [signer(reg, k) for k in e["signers"]],
+            "signers": [signed_by(k) for k in e["signers"]],
             "envelope_hash": e["hash"],
             "_t": e["time"],
         }
