@@ -27,6 +27,7 @@ from typing import Any
 
 from api import cli_projections, cli_x509
 from api.config import Settings, make_ledger
+from domain.calendar import VN_TZ
 from domain.ledger import Ledger
 from domain.signing import Signer, generate, load_signer, sign_event
 from verify.errors import LocalizedError
@@ -265,11 +266,21 @@ def cmd_demo(args: argparse.Namespace) -> int:
             province=args.province,
             limit=args.limit,
             progress=lambda n: bar.advance(task, n),
+            today=datetime.now(VN_TZ).date(),
         )
+    save_intake_key(result, _settings(args))
     print(
         f"{result.events} sự kiện đã ký và ghi / signed events recorded; {len(result.refused)} bị từ chối / refused"
     )
     return 0 if not result.refused else 1
+
+
+def save_intake_key(result: Any, settings: Settings) -> None:
+    """The demo portal's comment key, where the server looks for it (mode 0600)."""
+    intake = next((o for o in result.officials.values() if o.role == "public_intake"), None)
+    path = settings.intake_key_path()
+    if intake is not None and not path.exists():
+        write_private(path, intake.signer.pem())
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

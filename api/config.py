@@ -8,6 +8,9 @@ deployment's log (default 96). ``MINHBACH_ORIGIN``: the log origin (default
 of the writer (default ``auto``: one per spare core on PostgreSQL, none on SQLite).
 ``MINHBACH_MAX_BODY_BYTES``: the largest request body (default 1 MiB).
 ``MINHBACH_LOG_LEVEL``: level of the JSON logs (default ``INFO``).
+``MINHBACH_INTAKE_KEY_FILE``: the private key (PEM) of the portal's ``public_intake``
+official, which signs residents' comments sent from a unit's public page (default
+``<data_dir>/intake-key.pem``; no file, no comment form).
 ``MINHBACH_TRUST_ANCHORS``: PEM files of the X.509 trust anchors (root certificates) that
 officials' certificates must chain to, separated by ``:`` (``os.pathsep``); each file may hold
 several. ``minhbach init`` records them in the log; the ledger refuses any other (ADR 0007).
@@ -36,6 +39,10 @@ class Settings:
     precheck_workers: int | None = None  # None: one per spare core on PostgreSQL, 0 on SQLite
     log_level: str = "INFO"
     trust_anchors: tuple[TrustAnchor, ...] = field(default=())
+    intake_key_file: Path | None = None  # None: <data_dir>/intake-key.pem
+
+    def intake_key_path(self) -> Path:
+        return self.intake_key_file or self.data_dir / "intake-key.pem"
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -67,6 +74,9 @@ class Settings:
             max_body_bytes=int(os.environ.get("MINHBACH_MAX_BODY_BYTES", "1048576")),
             log_level=os.environ.get("MINHBACH_LOG_LEVEL", "INFO"),
             trust_anchors=anchors,
+            intake_key_file=Path(os.environ["MINHBACH_INTAKE_KEY_FILE"])
+            if os.environ.get("MINHBACH_INTAKE_KEY_FILE")
+            else None,
         )
 
     def workers(self) -> int:

@@ -569,7 +569,6 @@ class DemoBuilder:
                 },
             )
 
-
     # -- Decision 27/2025: the province holds the round for the current communes ------------
     def enrol_province(self, province: unitdata.Unit) -> None:
         """Officials of the province-level round and of the communes created in 2025."""
@@ -595,6 +594,55 @@ class DemoBuilder:
         when = at(date(2025, 7, 1), 8)
         for o in new:
             self.emit([root], "OfficialEnrolled", self.province, None, when, {"official": o.doc()})
+
+    # -- today: drafts posted now, so residents can comment (api.comments) ----------------------
+    def live_posting(self, today: date, units: list[unitdata.Unit]) -> None:
+        """Enrol the portal's ``public_intake`` key, and post the drafts of ``units`` for the
+        year under way: opened 12 days ago, self-assessed, posted two days ago, not yet ended."""
+        root = self.result.trust_root
+        assert root is not None
+        p = self.province
+        intake = Official(
+            f"{p}-cong-tiep-nhan", "Cổng thông tin điện tử tỉnh",
+            "Cổng tiếp nhận ý kiến của người dân", "public_intake", p,
+        )  # fmt: skip
+        intake.valid_from = f"{today - timedelta(days=30)}T00:00:00Z"
+        intake.valid_until = f"{today + timedelta(days=365)}T00:00:00Z"
+        self.result.officials[intake.id] = intake
+        self.emit(
+            [root], "OfficialEnrolled", p, None, at(today - timedelta(days=30), 8),
+            {"official": intake.doc()},
+        )  # fmt: skip
+        year = (today - timedelta(days=12)).year
+        cat = next(c for c in self.catalogs.values() if c.applies_to(year))
+        for c in units:
+            chair = self.result.officials[f"{c.code}-chu-tich"]
+            staff = self.result.officials[f"{c.code}-cc-1"]
+            d0 = today - timedelta(days=12)
+            self.emit([chair.signer], "EvaluationOpened", c.code, year, at(d0, 8),
+                      {"catalog_id": cat.catalog_id})  # fmt: skip
+            for ind in cat.indicators:
+                self.emit([chair.signer], "IndicatorAssigned", c.code, year, at(d0, 9),
+                          {"indicator": ind.id, "official_id": staff.id})  # fmt: skip
+            for ind in cat.indicators:
+                inp, pts = self.points_for(ind, 0.92)
+                evidence = [
+                    {"sha256": sha(f"{c.code}/{year}/{ind.id}"), "title": f"Minh chứng {ind.id}"}
+                ]
+                self.emit([staff.signer], "SelfScoreRecorded", c.code, year,
+                          at(d0 + timedelta(days=4), 10),
+                          {"indicator": ind.id, "input": inp, "points": str(pts), "evidence": evidence})  # fmt: skip
+            summary = sha(f"{c.code}/{year}/mau-02")
+            self.emit([chair.signer], "SelfAssessmentCompiled", c.code, year,
+                      at(today - timedelta(days=3)),
+                      {"report_sha256": sha(f"{c.code}/{year}/mau-01"), "summary_sha256": summary})  # fmt: skip
+            for ch, place in (
+                ("office", f"Trụ sở UBND {c.name}"),
+                ("website", "Trang thông tin điện tử xã"),
+            ):
+                self.emit([staff.signer], "PostingStarted", c.code, year,
+                          at(today - timedelta(days=2), 8),
+                          {"channel": ch, "place": place, "drafts_sha256": summary})  # fmt: skip
 
 
 def variants_for(
@@ -622,7 +670,12 @@ def build_demo(
     years: Iterable[int] = (2022, 2023, 2024, 2025),
     limit: int | None = None,
     progress: Callable[[int], None] | None = None,
+    today: date | None = None,
 ) -> DemoResult:
+    """The demo province. With ``today``, also the year under way: two communes' drafts
+    posted since two days before ``today`` and the portal's comment key enrolled
+    (``DemoResult.officials[f"{province}-cong-tiep-nhan"]``), so the public pages take
+    residents' comments."""
     b = DemoBuilder(ledger, province)
     b.progress = progress
     districts, communes = b.setup(limit)
@@ -654,6 +707,8 @@ def build_demo(
                 late = year == 2023 and n == 1
                 complaint = members[0].code if (year == 2022 and n == 0) else None
                 b.district_round(d, year, meets, scores, late, complaint)
+    if today is not None and b.current:
+        b.live_posting(today, b.current[:2])
     b.flush()
     b.result.notes = {"late_decision_district": districts[1].code if len(districts) > 1 else ""}
     b.result.notes["current_units"] = ",".join(u.code for u in b.current)

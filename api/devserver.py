@@ -14,14 +14,20 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from types import TracebackType
 
 import httpx
 
 
-def demo_database(path: Path, limit: int = 10, province: str = "96") -> str:
-    """A SQLite URL for a demo ledger at ``path``, built if the file does not exist yet."""
+def demo_database(
+    path: Path, limit: int = 10, province: str = "96", today: date | None = None
+) -> str:
+    """A SQLite URL for a demo ledger at ``path``, built if the file does not exist yet.
+
+    With ``today``, the year under way has drafts posted (``build_demo``) and the portal's
+    comment key is written beside the file, at ``intake_key_of(path)``."""
     from api.config import Settings, make_ledger
     from api.demo import build_demo
 
@@ -31,12 +37,20 @@ def demo_database(path: Path, limit: int = 10, province: str = "96") -> str:
         tmp = path.with_suffix(".building")
         tmp.unlink(missing_ok=True)
         ledger = make_ledger(Settings(database_url=f"sqlite:///{tmp}", scope=province))
-        result = build_demo(ledger, province=province, limit=limit)
+        result = build_demo(ledger, province=province, limit=limit, today=today)
         ledger.close()
         if result.refused:
             raise RuntimeError(f"demo refused {len(result.refused)} events: {result.refused[:3]}")
+        intake = next((o for o in result.officials.values() if o.role == "public_intake"), None)
+        if intake is not None:
+            intake_key_of(path).write_bytes(intake.signer.pem())
+            intake_key_of(path).chmod(0o600)
         tmp.rename(path)
     return url
+
+
+def intake_key_of(path: Path) -> Path:
+    return path.with_name(path.name + ".intake-key.pem")
 
 
 @dataclass

@@ -140,6 +140,33 @@ WORDS = {
     "accepted": ("Tiếp thu", "Accepted"),
     "explained": ("Giải trình", "Explained"),
     "unanswered": ("Chưa trả lời", "Not answered"),
+    "comment_form": ("Gửi ý kiến về dự thảo đang niêm yết", "Comment on the posted drafts"),
+    "comment_form_help": (
+        "Không cần tài khoản. Ý kiến được ghi vào sổ cái công khai đúng như bạn viết (tối đa "
+        "2.000 ký tự) và UBND xã phải trả lời. Bạn sẽ nhận biên nhận để tự kiểm tra.",
+        "No account needed. Your comment is recorded in the public ledger exactly as written "
+        "(at most 2,000 characters) and the commune must answer it. You get a receipt you can "
+        "check yourself.",
+    ),
+    "comment_text": ("Nội dung ý kiến", "Your comment"),
+    "comment_author": ("Họ tên (không bắt buộc, sẽ công khai)", "Name (optional, shown publicly)"),
+    "comment_send": ("Gửi ý kiến", "Send comment"),
+    "comment_receipt": ("Biên nhận ý kiến", "Comment receipt"),
+    "comment_recorded": (
+        "Ý kiến của bạn đã được ghi vào sổ cái. Hãy lưu biên nhận này.",
+        "Your comment is recorded in the ledger. Keep this receipt.",
+    ),
+    "comment_id": ("Mã ý kiến", "Comment id"),
+    "log_index": ("Vị trí trong sổ", "Log index"),
+    "leaf_hash": ("Băm lá (RFC 6962)", "Leaf hash (RFC 6962)"),
+    "envelope_hash": ("Băm phong bì (SHA-256)", "Envelope hash (SHA-256)"),
+    "comment_proof": (
+        "Bằng chứng bao hàm (tlog-proof), có khi điểm kiểm tra tiếp theo bao phủ ý kiến",
+        "Inclusion proof (tlog-proof), available once the next checkpoint covers it",
+    ),
+    "comment_entry": ("Phong bì đã ký, đúng từng byte", "The signed envelope, byte for byte"),
+    "comment_refused": ("Ý kiến chưa được ghi", "Comment not recorded"),
+    "back_to_unit": ("Quay lại trang của xã", "Back to the unit's page"),
     "council": ("Hội đồng đánh giá và thẩm định", "Council and appraisal"),
     "no_council": ("Chưa thành lập Hội đồng.", "No council has been formed."),
     "members": ("Thành viên", "Members"),

@@ -13,12 +13,14 @@ from fastapi import FastAPI
 
 from api import middleware
 from api.batcher import Batcher
+from api.comments import Intake, RateLimit
 from api.config import Settings, make_ledger
 from api.precheck import Prechecker
 from api.readmodels import ReadModels
 from api.routes import (
     bundle,
     chains,
+    comments,
     evaluations,
     events,
     health,
@@ -50,6 +52,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.settings = settings
         app.state.ledger = ledger
         app.state.batcher = batcher
+        app.state.intake = Intake(settings.intake_key_path())
+        app.state.comment_limit = RateLimit()
         try:
             yield
         finally:
@@ -67,7 +71,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     metrics = middleware.install(app, settings)
-    for module in (events, chains, evaluations, bundle, units, provinces, health, pages, readmodels):
+    for module in (events, chains, evaluations, comments, bundle, units, provinces, health, pages,
+                   readmodels):  # fmt: skip
         app.include_router(module.router)
     app.include_router(anchors_router)  # trust anchors (ADR 0007)
     return app

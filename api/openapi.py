@@ -55,6 +55,7 @@ _WHY = {
     413: "Nội dung quá lớn / Body too large",
     415: "Sai kiểu nội dung / Unsupported media type",
     422: "Tham số hoặc nội dung không hợp lệ / Invalid parameters or content",
+    429: "Gửi quá nhiều / Too many requests",
     503: "Chưa sẵn sàng / Not ready",
 }
 

@@ -189,6 +189,8 @@ def problem_body(exc: LocalizedError, request: Request) -> dict[str, Any]:
 def problem_response(exc: LocalizedError, request: Request) -> JSONResponse:
     body = problem_body(exc, request)
     headers = {"Content-Language": "en" if prefers_english(request) else "vi"}
+    if "retry_after" in exc.evidence:  # 429: when to come back (RFC 9110 §10.2.3)
+        headers["Retry-After"] = str(exc.evidence["retry_after"])
     return JSONResponse(body, status_code=body["status"], media_type=MEDIA_TYPE, headers=headers)
 
 

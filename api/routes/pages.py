@@ -108,8 +108,17 @@ async def province_page(
 
 @router.get("/u/{unit_code}/{year}", response_class=HTMLResponse)
 async def unit_page(request: Request, unit_code: UnitPath, year: YearPath) -> Response:
+    intake = getattr(request.app.state, "intake", None)
+
+    def build(r: Ledger, s: views.Stored | None) -> dict[str, Any] | None:
+        context = views.unit_view(r, unit_code, year, s)
+        if context is not None:  # residents may comment while the drafts are posted
+            posted = any(p["end"] is None for p in context["s"]["postings"])
+            context["comment_form"] = posted and intake is not None and intake.enrolled(r)
+        return context
+
     return await page(
-        request, "unit.html", lambda r, s: views.unit_view(r, unit_code, year, s),
+        request, "unit.html", build,
         missing=lambda r: {"province": views.province_of(r), "unit": unit_code, "year": year},
     )  # fmt: skip
 

@@ -152,3 +152,40 @@ def test_exported_site_opens_from_file_urls(page: Any, live: LiveServer, tmp_pat
         "getComputedStyle(document.querySelector('.site-header')).backgroundColor"
     )
     assert color == "rgb(11, 47, 92)"  # the stylesheet loaded through its relative link
+
+
+@pytest.fixture(scope="module")
+def posted_live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A real uvicorn over a small demo whose drafts are posted today, taking comments."""
+    from datetime import datetime
+
+    from api.devserver import demo_database, intake_key_of
+    from domain.calendar import VN_TZ
+
+    path = tmp_path_factory.mktemp("posted") / "demo.db"
+    url = demo_database(path, limit=8, today=datetime.now(VN_TZ).date())
+    env = {"MINHBACH_INTAKE_KEY_FILE": str(intake_key_of(path))}
+    with LiveServer(url, env=env) as server:
+        yield server
+
+
+def test_resident_comments_on_posted_drafts_and_keeps_the_receipt(
+    page: Any, posted_live: LiveServer
+) -> None:
+    """No account, no JavaScript: find a unit whose drafts are posted, write, send, get a
+    receipt naming the log index, and see the comment on the unit's page."""
+    page.goto(posted_live.url + "/")
+    page.get_by_role("link", name=re.compile(r"Kết quả năm \d{4} →")).click()
+    page.locator("table a[href^='/u/']").first.click()
+    form = page.get_by_role("form", name="Gửi ý kiến về dự thảo đang niêm yết")
+    assert form.is_visible()
+    text = "Đề nghị niêm yết thêm tại nhà văn hóa ấp."
+    page.get_by_label("Nội dung ý kiến").fill(text)
+    page.get_by_label(re.compile("Họ tên")).fill("Lê Văn D")
+    page.get_by_role("button", name="Gửi ý kiến").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Biên nhận ý kiến"
+    index = int(page.locator("#receipt-index").inner_text())
+    leaf = page.locator("#receipt-leaf").inner_text()
+    assert len(leaf) == 64 and index > 0
+    page.get_by_role("link", name="Quay lại trang của xã").click()
+    assert page.get_by_text(text).is_visible()

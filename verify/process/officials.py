@@ -28,6 +28,7 @@ class Role(StrEnum):
     COUNCIL_MEMBER = "council_member"  # thành viên Hội đồng đánh giá
     CATALOG_AUTHORITY = "catalog_authority"  # Bộ Tư pháp (criteria catalogs)
     REGISTRAR = "registrar"  # the deployment's trust root
+    PUBLIC_INTAKE = "public_intake"  # cổng tiếp nhận ý kiến: the portal's key for residents' comments
 
 
 ROLE_NAMES_VI = {
@@ -40,6 +41,7 @@ ROLE_NAMES_VI = {
     Role.COUNCIL_MEMBER: "Thành viên Hội đồng đánh giá",
     Role.CATALOG_AUTHORITY: "Cơ quan ban hành bộ tiêu chí",
     Role.REGISTRAR: "Cơ quan quản lý khoá (gốc tin cậy)",
+    Role.PUBLIC_INTAKE: "Cổng tiếp nhận ý kiến của người dân",
 }
 
 

@@ -203,7 +203,7 @@ SPECS: dict[str, EventSpec] = {
         _spec(
             "CommentReceived",
             "evaluation",
-            COMMUNE_ROLES,
+            COMMUNE_ROLES | {"public_intake"},  # at the office, or from the unit's public page
             {"comment_id": TEXT, "via": TEXT, "text": LONG_TEXT},
             {"author": TEXT},
         ),
