@@ -98,9 +98,8 @@ def _threshold(text: str, n_members: int, n: int) -> int:
         return n_members
     if text == "any":
         return 1
-    if text.isascii() and text.isdigit() and str(int(text)) == text:
-        if 1 <= int(text) <= n_members:
-            return int(text)
+    if text.isascii() and text.isdigit() and str(int(text)) == text and 1 <= int(text) <= n_members:
+        return int(text)
     raise _bad(n, "threshold must be all, any or 1..n", "ngưỡng phải là all, any hoặc 1..n")
 
 

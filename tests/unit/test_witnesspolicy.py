@@ -58,7 +58,9 @@ def test_only_the_quorum_is_mandatory() -> None:
 
 
 def test_names_are_opaque_octets() -> None:
-    p = parse_policy(f"witness K {W[0]}\nwitness \u212a {W[1]}\ngroup g all K \u212a\nquorum g\n".encode())
+    p = parse_policy(
+        f"witness K {W[0]}\nwitness \u212a {W[1]}\ngroup g all K \u212a\nquorum g\n".encode()
+    )
     assert len(p.witnesses) == 2 and p.satisfied({"K", "\u212a"}) and not p.satisfied({"K"})
 
 
@@ -94,7 +96,9 @@ def test_malformed_policies_are_unusable(text: str) -> None:
 
 def _note(origin: str = "log.example") -> str:
     body = format_checkpoint(Checkpoint(origin, 5, b"\x07" * 32))
-    return sign_note(body, LOG_SKEY if origin == "log.example" else make_signer_key(origin, b"\x01" * 32))
+    return sign_note(
+        body, LOG_SKEY if origin == "log.example" else make_signer_key(origin, b"\x01" * 32)
+    )
 
 
 def _cosigned(note: str, keys: list[str]) -> str:
