@@ -6,6 +6,7 @@ import json
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -109,3 +110,21 @@ def test_the_command_runs_as_a_process(server: LogServer, tmp_path: Path) -> Non
     server.size = 2
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
     assert r.returncode == 4 and "ROLLBACK" in r.stderr and "THU NHỎ" in r.stderr
+
+
+def test_interval_mode_keeps_watching_until_an_alarm(server: LogServer, tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    state = tmp_path / "seen.json"
+    args = ["log", "check", "--url", server.url, "--state", str(state),
+            "--log-key", server.log.vkey, "--interval", "0.05"]  # fmt: skip
+    with ThreadPoolExecutor(1) as pool:
+        running = pool.submit(main, args)
+        time.sleep(0.5)
+        server.log.append(4)
+        server.size = 9
+        time.sleep(0.5)
+        assert not running.done()
+        assert json.loads(state.read_text())["logs"][server.log.origin]["size"] == 9
+        server.size = 7
+        assert running.result(timeout=20) == 4
