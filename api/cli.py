@@ -407,7 +407,21 @@ def build_parser() -> argparse.ArgumentParser:
     from api.bundle_cli import register as register_bundle
 
     register_bundle(sub)
+
+    from api.monitor import register_log_check
+    from api.witness import register as register_witness
+
+    register_witness(sub)
+    register_log_check(subcommand_group(sub, "log", "sổ minh bạch / the transparency log"))
     return p
+
+
+def subcommand_group(sub: Any, name: str, help: str) -> Any:
+    """The subcommands of ``minhbach <name>``, created unless another module did first."""
+    parser = sub.choices.get(name)
+    if parser is None:
+        return sub.add_parser(name, help=help).add_subparsers(dest=f"{name}_command", required=True)
+    return next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
 
 
 def main(argv: list[str] | None = None) -> int:

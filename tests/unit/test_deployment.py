@@ -78,6 +78,17 @@ def test_api_runs_the_app_factory_against_the_postgres_service(config: dict[str,
     assert "MINHBACH_DATABASE_URL" not in config["services"]["witness"]["environment"]
 
 
+def test_the_witness_command_is_one_the_cli_accepts(config: dict[str, Any]) -> None:
+    from api.cli import build_parser
+
+    witness = config["services"]["witness"]
+    args = build_parser().parse_args(witness["command"][1:])
+    assert (args.command, args.witness_command) == ("witness", "serve")
+    assert args.key == "/run/secrets/witness_key" and args.state.startswith("/witness/")
+    assert "MINHBACH_WITNESS_LOGS" in witness["environment"]  # the log keys it trusts
+    assert "/healthz" in " ".join(witness["healthcheck"]["test"])
+
+
 def test_state_lives_in_named_volumes_and_keys_come_as_secrets(config: dict[str, Any]) -> None:
     assert set(config["volumes"]) == {"pgdata", "data", "witness", "backups"}
     s = config["services"]
