@@ -11,6 +11,10 @@ of the writer (default ``auto``: one per spare core on PostgreSQL, none on SQLit
 ``MINHBACH_TRUST_ANCHORS``: PEM files of the X.509 trust anchors (root certificates) that
 officials' certificates must chain to, separated by ``:`` (``os.pathsep``); each file may hold
 several. ``minhbach init`` records them in the log; the ledger refuses any other (ADR 0007).
+``MINHBACH_LOG_KEY_FILE``: the log's signed-note signer key (default ``<data_dir>/log-signer.key``,
+made by ``minhbach log init``). ``MINHBACH_WITNESSES``: space-separated witness URLs asked to
+cosign each checkpoint. ``MINHBACH_CHECKPOINT_INTERVAL``: seconds between checkpoints when
+the log has grown (default 5; ADR 0014).
 """
 
 from __future__ import annotations
@@ -36,6 +40,13 @@ class Settings:
     precheck_workers: int | None = None  # None: one per spare core on PostgreSQL, 0 on SQLite
     log_level: str = "INFO"
     trust_anchors: tuple[TrustAnchor, ...] = field(default=())
+    log_key_file: Path | None = None  # None: <data_dir>/log-signer.key
+    witnesses: tuple[str, ...] = ()
+    checkpoint_interval: float = 5.0
+
+    @property
+    def log_key_path(self) -> Path:
+        return self.log_key_file or self.data_dir / "log-signer.key"
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -58,6 +69,8 @@ class Settings:
         if not isinstance(anchors, tuple):
             paths = anchors or os.environ.get("MINHBACH_TRUST_ANCHORS", "")
             anchors = read_anchor_files(str(paths))
+        key_file = overrides.get("log_key_file") or os.environ.get("MINHBACH_LOG_KEY_FILE")
+        witnesses = overrides.get("witnesses") or os.environ.get("MINHBACH_WITNESSES", "")
         return cls(
             database_url=url,
             scope=scope,
@@ -67,6 +80,11 @@ class Settings:
             max_body_bytes=int(os.environ.get("MINHBACH_MAX_BODY_BYTES", "1048576")),
             log_level=os.environ.get("MINHBACH_LOG_LEVEL", "INFO"),
             trust_anchors=anchors,
+            log_key_file=Path(str(key_file)) if key_file else None,
+            witnesses=tuple(witnesses)
+            if isinstance(witnesses, (tuple, list))
+            else tuple(str(witnesses).split()),
+            checkpoint_interval=float(os.environ.get("MINHBACH_CHECKPOINT_INTERVAL", "5")),
         )
 
     def workers(self) -> int:

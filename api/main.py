@@ -6,6 +6,8 @@ and starts the group-commit batcher, and closes both on shutdown.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -13,7 +15,9 @@ from fastapi import FastAPI
 
 from api import middleware
 from api.batcher import Batcher
+from api.checkpointer import Checkpointer, Cosigner, default_cosigner
 from api.config import Settings, make_ledger
+from api.logkey import LogKey
 from api.precheck import Prechecker
 from api.readmodels import ReadModels
 from api.routes import (
@@ -22,6 +26,7 @@ from api.routes import (
     evaluations,
     events,
     health,
+    log,
     pages,
     provinces,
     readmodels,
@@ -30,7 +35,8 @@ from api.routes import (
 from api.routes.anchors import router as anchors_router
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, cosign: Cosigner | None = None) -> FastAPI:
+    """``cosign``: how witnesses are asked to cosign checkpoints (default: no one)."""
     settings = settings or Settings.from_env()
 
     @asynccontextmanager
@@ -46,6 +52,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         metrics.watch_log_size(lambda: ledger.recorder.log_head()[0])  # type: ignore[attr-defined]
         await batcher.start()
+        # The key is made (if missing) when there is a first checkpoint to sign.
+        key = LogKey(settings.log_key_path, settings.origin or f"minhbach.example/{settings.scope}")
+        checkpoints = Checkpointer(ledger, key, settings.witnesses, cosign or default_cosigner())
+        signing = asyncio.create_task(checkpoints.run(settings.checkpoint_interval))
+        app.state.checkpoints = checkpoints
         app.state.readmodels = models
         app.state.settings = settings
         app.state.ledger = ledger
@@ -53,6 +64,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            signing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await signing
             await batcher.stop()
             prechecker.close()
             models.close()
@@ -67,7 +81,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     metrics = middleware.install(app, settings)
-    for module in (events, chains, evaluations, bundle, units, provinces, health, pages, readmodels):
+    routers = (
+        events,
+        chains,
+        evaluations,
+        bundle,
+        units,
+        provinces,
+        health,
+        pages,
+        readmodels,
+        log,
+    )
+    for module in routers:
         app.include_router(module.router)
     app.include_router(anchors_router)  # trust anchors (ADR 0007)
     return app

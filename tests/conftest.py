@@ -68,7 +68,7 @@ PG_URL = os.environ.get(
     "MINHBACH_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )
 PG_LOCK = Path(tempfile.gettempdir()) / "minhbach-postgres-tests.lock"
-PG_TABLES = ("log_leaves", "log_nodes", "log_head", "proj_docs", "proj_tracking")
+PG_TABLES = ("log_leaves", "log_nodes", "log_head", "log_checkpoints", "proj_docs", "proj_tracking")
 IN_CI = bool(os.environ.get("CI"))
 
 # Tests never assert timings (the working agreement): no Hypothesis deadlines, which fail

@@ -213,9 +213,9 @@ def test_cli_exports_a_bundle_that_the_verifier_cli_accepts(lawful: Any, ledger_
     os.environ["MINHBACH_DATA_DIR"] = str(data_dir)
     try:
         assert main([*env_args, "bundle", "export", "--unit", A, "--year", str(Y), "-o", str(out)]) == 0
-        from api.bundle_checkpoint import LocalCheckpoints
+        from api.logkey import LogKey
 
-        vkey = LocalCheckpoints(data_dir, "minhbach.example/96").vkey()
+        vkey = LogKey(data_dir / "log-signer.key", "minhbach.example/96").vkey()
     finally:
         del os.environ["MINHBACH_DATA_DIR"]
     r = subprocess.run([sys.executable, "-m", "verify", str(out), "--log-key", vkey, "--json"],
