@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from logkit import flips
 from signed_province import COMMUNE, YEAR, Province, t
 
 from api.cli import main
@@ -20,6 +21,7 @@ from api.config import Settings
 from api.devserver import LiveServer
 from api.main import create_app
 from verify.checkpoint import Checkpoint, format_checkpoint
+from verify.errors import LocalizedError
 from verify.merkle import (
     TILE_WIDTH,
     leaf_hash,
@@ -207,3 +209,14 @@ def test_submit_wait_against_a_real_server_saves_verified_receipts(tmp_path: Pat
             check_receipt(p.read_text(), Path(files[i]).read_bytes(), i, vkey)
         assert (tmp_path / "data" / "log-signer.key").exists()
         assert os.stat(tmp_path / "data" / "log-signer.key").st_mode & 0o777 == 0o600
+
+
+def test_every_single_bit_flip_of_a_receipt_is_refused(signed: TestClient) -> None:
+    """Proof hashes, index, checkpoint size, root and signature: no flip still verifies."""
+    vkey = signed.get("/v1/log/key").json()["vkey"]
+    text = signed.get("/v1/log/receipt/2").text
+    env = signed.get("/v1/log/entries/2").content
+    check_receipt(text, env, 2, vkey)
+    for bad in flips(text.encode()):
+        with pytest.raises((LocalizedError, UnicodeDecodeError)):
+            check_receipt(bad.decode("utf-8"), env, 2, vkey)
