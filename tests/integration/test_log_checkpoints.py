@@ -209,3 +209,12 @@ def test_submit_wait_saves_a_verified_receipt(world: Any, ledger_url: str, tmp_p
     index = int(receipt.name.split(".")[0])
     vkey = LogKey(tmp_path / "data" / "log-signer.key", ORIGIN).vkey()
     check_receipt(receipt.read_text(), env, index, vkey)
+
+
+def test_only_one_process_signs_at_a_time(world: Any, signer: Checkpointer, make_ledger: Any) -> None:
+    """Another worker (its own ledger and connections) finds the lock taken and signs nothing."""
+    other = Checkpointer(make_ledger(), signer.key)
+    with signer.recorder.checkpoint_lock() as got:
+        assert got
+        assert other.checkpoint() is None  # the lock is held: nothing signed
+    assert other.checkpoint() is not None
