@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Sequence
 from typing import Any, Protocol
 
@@ -37,6 +38,7 @@ from verify.refusals import DomainError
 
 log = logging.getLogger("minhbach.checkpointer")
 CHUNK = 1000
+LATEST_WAIT = 10.0  # seconds ``latest`` waits for another worker's checkpoint
 
 
 class Cosigner(Protocol):
@@ -99,8 +101,12 @@ class Checkpointer:
         """The newest signed note, signing the head first if the log has grown."""
         cp = self.store.latest()
         size, _ = self.recorder.log_head()
-        if cp is None or cp.size < size:
+        deadline = time.monotonic() + LATEST_WAIT
+        while (cp is None or cp.size < size) and time.monotonic() < deadline:
             cp = self.checkpoint() or cp
+            if cp is None or cp.size < size:  # another worker holds the lock: wait for it
+                time.sleep(0.05)
+                cp = self.store.latest()
         if cp is None:
             raise CheckpointRefused("the log has no checkpoint yet", "sổ chưa có điểm kiểm tra")
         return cp.note
@@ -163,7 +169,13 @@ class Checkpointer:
                 "ORDER BY idx",
                 (lo, hi),
             )
-            nodes = self.recorder.log_nodes([(0, i) for i in range(lo, hi)])
+            nodes = {
+                (0, int(r[0])): bytes(r[1])
+                for r in self.recorder.log_sql(
+                    "SELECT idx, hash FROM log_nodes WHERE level = 0 AND idx >= ? AND idx < ?",
+                    (lo, hi),
+                )
+            }
             for want, row in enumerate(rows, lo):
                 lh = leaf_hash(bytes(row[2]))
                 if int(row[0]) != want or lh != bytes(row[1]) or nodes.get((0, want)) != lh:

@@ -148,18 +148,19 @@ def get_entry(ledger: LedgerDep, index: int) -> Response:
     return Response(env[0], media_type="application/json", headers={"Cache-Control": IMMUTABLE})
 
 
-def _bad_request(en: str, vi: str, **evidence: Any) -> ApiProblem:
-    return ApiProblem(400, "bad_proof_request", "Bad request", en, vi, **evidence)
+def _no_such_proof(en: str, vi: str, **evidence: Any) -> ApiProblem:
+    """Well-formed sizes that name no proof (an index outside the tree, old > new)."""
+    return ApiProblem(404, "no_such_proof", "Not found", en, vi, **evidence)
 
 
 @router.get(
     "/v1/log/proof/inclusion",
     summary="Bằng chứng bao hàm / Inclusion proof (RFC 9162 §2.1.3)",
-    responses=problems(400, 404, 422),
+    responses=problems(404, 422),
 )
 def get_inclusion(ledger: LedgerDep, index: Index, tree_size: Index) -> dict[str, Any]:
     if index >= tree_size:
-        raise _bad_request("index must be smaller than tree_size", "index phải nhỏ hơn tree_size",
+        raise _no_such_proof("index must be smaller than tree_size", "index phải nhỏ hơn tree_size",
                            index=index, tree_size=tree_size)  # fmt: skip
     _check_sizes(ledger, tree_size=tree_size)
     recorder: Any = ledger.recorder
@@ -172,11 +173,11 @@ def get_inclusion(ledger: LedgerDep, index: Index, tree_size: Index) -> dict[str
 @router.get(
     "/v1/log/proof/consistency",
     summary="Bằng chứng nhất quán / Consistency proof (RFC 9162 §2.1.4)",
-    responses=problems(400, 404, 422),
+    responses=problems(404, 422),
 )
 def get_consistency(ledger: LedgerDep, old_size: Index, new_size: Index) -> dict[str, Any]:
     if old_size > new_size:
-        raise _bad_request("old_size must not exceed new_size", "old_size không được lớn hơn new_size",
+        raise _no_such_proof("old_size must not exceed new_size", "old_size không được lớn hơn new_size",
                            old_size=old_size, new_size=new_size)  # fmt: skip
     _check_sizes(ledger, new_size=new_size)
     proof = consistency_proof(ledger.recorder, old_size, new_size)

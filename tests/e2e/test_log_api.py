@@ -135,12 +135,12 @@ def test_inclusion_and_consistency_proofs_verify(signed: TestClient) -> None:
 
 
 @pytest.mark.parametrize("url,status,code", [
-    ("/v1/log/proof/inclusion?index=5&tree_size=5", 400, "bad_proof_request"),
+    ("/v1/log/proof/inclusion?index=5&tree_size=5", 404, "no_such_proof"),
     ("/v1/log/proof/inclusion?index=0&tree_size=6", 404, "not_found"),
     ("/v1/log/proof/inclusion?index=-1&tree_size=5", 422, "invalid_request"),
     ("/v1/log/proof/inclusion?index=0", 422, "invalid_request"),
     ("/v1/log/proof/inclusion?index=a&tree_size=5", 422, "invalid_request"),
-    ("/v1/log/proof/consistency?old_size=4&new_size=3", 400, "bad_proof_request"),
+    ("/v1/log/proof/consistency?old_size=4&new_size=3", 404, "no_such_proof"),
     ("/v1/log/proof/consistency?old_size=1&new_size=99", 404, "not_found"),
     ("/v1/log/proof/consistency?old_size=1", 422, "invalid_request"),
     ("/v1/log/proof/consistency?old_size=1&new_size=99999999999999999999", 422, "invalid_request"),
