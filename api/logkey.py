@@ -2,8 +2,8 @@
 
 ``minhbach log init`` creates it at ``MINHBACH_LOG_KEY_FILE`` or ``<data_dir>/log-signer.key``
 (mode 0600, never overwritten); its name is the log's origin, as tlog-checkpoint expects
-of the log's own signature. The server creates a missing key on first start, as the
-interim signer did, and says so in its log.
+of the log's own signature. The server creates a missing key when it first signs, as the
+bundle exporter's interim signer did before, and says so in its log.
 """
 
 from __future__ import annotations

@@ -222,6 +222,6 @@ def test_cli_exports_a_bundle_that_the_verifier_cli_accepts(lawful: Any, ledger_
                        capture_output=True, text=True, timeout=120)  # fmt: skip
     assert r.returncode == 0, r.stdout + r.stderr
     assert json.loads(r.stdout)["result"] == "authentic_and_lawful"
-    assert vkey != LOG_VKEY  # the interim signer has its own key
+    assert vkey != LOG_VKEY  # the deployment signs with its own log key
     assert find(out.read_bytes(), "EvaluationOpened") > 0
     assert POLICY
