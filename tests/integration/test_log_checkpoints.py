@@ -107,14 +107,16 @@ def test_a_forked_history_is_never_signed(world: Any, signer: Checkpointer) -> N
     assert any("checkpoint" in p and "root" in p for p in audit(signer))
 
 
-def test_a_rolled_back_head_is_refused(world: Any, signer: Checkpointer) -> None:
+def test_a_rolled_back_head_is_refused(world: Any, signer: Checkpointer, caplog: pytest.LogCaptureFixture) -> None:
     first = signer.checkpoint()
     assert first is not None
     rec, smaller = signer.recorder, first.size - 3
     rec.log_exec("UPDATE log_head SET size = ?, root = ? WHERE id = 1", (smaller, root_at(rec, smaller)))
-    with pytest.raises(CheckpointRefused, match="rolled back"):
+    with pytest.raises(CheckpointRefused, match="rolled back") as e:
         signer.checkpoint()
-    assert signer.store.latest() == first
+    assert "quay lui" in e.value.vi and e.value.evidence == {"log_size": smaller, "checkpoint_size": first.size}
+    assert any(r.levelname == "ERROR" and "quay lui" in r.getMessage() for r in caplog.records)
+    assert signer.store.latest() == first and signer.refusal is e.value
     assert any(f"checkpoint {first.size}" in p and "rolled back" in p for p in audit(signer))
 
 
