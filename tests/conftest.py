@@ -76,6 +76,11 @@ IN_CI = bool(os.environ.get("CI"))
 settings.register_profile("minhbach", deadline=None)
 settings.load_profile("minhbach")
 
+# Servers, CLIs and subprocesses started without their own data folder keep keys (the log
+# signer key, made at the first checkpoint) in a temporary one, not in ./data.
+os.environ.setdefault("MINHBACH_DATA_DIR", tempfile.mkdtemp(prefix="minhbach-test-data-"))
+
+
 def _probe_postgres() -> str | None:
     """None when the server answers, else why not."""
     try:

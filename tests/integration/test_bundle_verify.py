@@ -199,7 +199,9 @@ def test_the_same_bundle_verified_inline_and_on_a_pool_gives_the_same_result(
     assert strip(one) == strip(two)
 
 
-def test_cli_exports_a_bundle_that_the_verifier_cli_accepts(lawful: Any, ledger_url: str, tmp_path: Path) -> None:
+def test_cli_exports_a_bundle_that_the_verifier_cli_accepts(
+    lawful: Any, ledger_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import subprocess
     import sys
 
@@ -208,16 +210,11 @@ def test_cli_exports_a_bundle_that_the_verifier_cli_accepts(lawful: Any, ledger_
     data_dir = tmp_path / "data"
     env_args = ["--database", ledger_url]
     out = tmp_path / "b.jsonl"
-    import os
+    monkeypatch.setenv("MINHBACH_DATA_DIR", str(data_dir))
+    assert main([*env_args, "bundle", "export", "--unit", A, "--year", str(Y), "-o", str(out)]) == 0
+    from api.logkey import LogKey
 
-    os.environ["MINHBACH_DATA_DIR"] = str(data_dir)
-    try:
-        assert main([*env_args, "bundle", "export", "--unit", A, "--year", str(Y), "-o", str(out)]) == 0
-        from api.logkey import LogKey
-
-        vkey = LogKey(data_dir / "log-signer.key", "minhbach.example/96").vkey()
-    finally:
-        del os.environ["MINHBACH_DATA_DIR"]
+    vkey = LogKey(data_dir / "log-signer.key", "minhbach.example/96").vkey()
     r = subprocess.run([sys.executable, "-m", "verify", str(out), "--log-key", vkey, "--json"],
                        capture_output=True, text=True, timeout=120)  # fmt: skip
     assert r.returncode == 0, r.stdout + r.stderr

@@ -6,7 +6,6 @@ keeps serving the old checkpoint) and named by the audit."""
 from __future__ import annotations
 
 import hashlib
-import os
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -173,39 +172,36 @@ def test_a_checkpoint_signed_by_another_key_is_refused(world: Any, signer: Check
 
 
 def test_log_cli_init_key_checkpoint_audit(world: Any, ledger_url: str, tmp_path: Path,
-                                           capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
-    os.environ["MINHBACH_DATA_DIR"] = str(tmp_path / "data")
-    try:
-        db = ["--database", ledger_url]
-        assert main([*db, "log", "init"]) == 0
-        vkey = capsys.readouterr().out.strip()
-        assert parse_verifier_key(vkey).name == ORIGIN
-        assert (tmp_path / "data" / "log-signer.key").stat().st_mode & 0o777 == 0o600
-        assert main([*db, "log", "init"]) == 1  # never overwritten
-        assert "already exists" in capsys.readouterr().err
-        assert main([*db, "log", "key"]) == 0 and capsys.readouterr().out.strip() == vkey
-        assert main([*db, "log", "checkpoint"]) == 0
-        assert open_note(capsys.readouterr().out, [parse_verifier_key(vkey)]).verified
-        assert main([*db, "log", "audit"]) == 0
-        capsys.readouterr()
-        world.ledger.recorder.log_exec("UPDATE log_nodes SET hash = ? WHERE level = 0 AND idx = 4", (b"\0" * 32,))
-        assert main([*db, "log", "audit"]) == 1
-        assert "node (0, 4)" in capsys.readouterr().err
-    finally:
-        del os.environ["MINHBACH_DATA_DIR"]
+                                           capsys: pytest.CaptureFixture[str],
+                                           monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    monkeypatch.setenv("MINHBACH_DATA_DIR", str(tmp_path / "data"))
+    db = ["--database", ledger_url]
+    assert main([*db, "log", "init"]) == 0
+    vkey = capsys.readouterr().out.strip()
+    assert parse_verifier_key(vkey).name == ORIGIN
+    assert (tmp_path / "data" / "log-signer.key").stat().st_mode & 0o777 == 0o600
+    assert main([*db, "log", "init"]) == 1  # never overwritten
+    assert "already exists" in capsys.readouterr().err
+    assert main([*db, "log", "key"]) == 0 and capsys.readouterr().out.strip() == vkey
+    assert main([*db, "log", "checkpoint"]) == 0
+    assert open_note(capsys.readouterr().out, [parse_verifier_key(vkey)]).verified
+    assert main([*db, "log", "audit"]) == 0
+    capsys.readouterr()
+    world.ledger.recorder.log_exec("UPDATE log_nodes SET hash = ? WHERE level = 0 AND idx = 4", (b"\0" * 32,))
+    assert main([*db, "log", "audit"]) == 1
+    assert "node (0, 4)" in capsys.readouterr().err
 
 
-def test_submit_wait_saves_a_verified_receipt(world: Any, ledger_url: str, tmp_path: Path) -> None:
+def test_submit_wait_saves_a_verified_receipt(
+    world: Any, ledger_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     code = world.codes[0]
     env = world.sign([world.chair(code)], "EvaluationOpened", code, 2023, at(date(2023, 12, 1), 8),
                      {"catalog_id": world.catalog(2023).catalog_id})  # fmt: skip
     path = tmp_path / "e.dsse.json"
     path.write_bytes(env)
-    os.environ["MINHBACH_DATA_DIR"] = str(tmp_path / "data")
-    try:
-        rc = main(["--database", ledger_url, "submit", str(path), "--wait", "--receipt-dir", str(tmp_path / "r")])
-    finally:
-        del os.environ["MINHBACH_DATA_DIR"]
+    monkeypatch.setenv("MINHBACH_DATA_DIR", str(tmp_path / "data"))
+    rc = main(["--database", ledger_url, "submit", str(path), "--wait", "--receipt-dir", str(tmp_path / "r")])
     assert rc == 0
     [receipt] = list((tmp_path / "r").glob("*.tlog-proof"))
     index = int(receipt.name.split(".")[0])
