@@ -2,7 +2,7 @@
 
 ``minhbach log init`` creates it at ``MINHBACH_LOG_KEY_FILE`` or ``<data_dir>/log-signer.key``
 (mode 0600, never overwritten); its name is the log's origin, as tlog-checkpoint expects
-of the log's own signature. The server creates a missing key when it first signs, as the
+of the log's own signature. The server creates a missing key when it starts, as the
 bundle exporter's interim signer did before, and says so in its log.
 """
 

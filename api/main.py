@@ -52,8 +52,8 @@ def create_app(settings: Settings | None = None, cosign: Cosigner | None = None)
         )
         metrics.watch_log_size(lambda: ledger.recorder.log_head()[0])  # type: ignore[attr-defined]
         await batcher.start()
-        # The key is made (if missing) when there is a first checkpoint to sign.
         key = LogKey(settings.log_key_path, settings.origin or f"minhbach.example/{settings.scope}")
+        key.ensure()  # made (and logged) if missing; ``minhbach log init`` makes it beforehand
         checkpoints = Checkpointer(ledger, key, settings.witnesses, cosign or default_cosigner())
         signing = asyncio.create_task(checkpoints.run(settings.checkpoint_interval))
         app.state.checkpoints = checkpoints
