@@ -5,8 +5,8 @@
     minhbach bundle export --all [-o FILE]
     minhbach bundle log-key            # the verifier key to give minhbach-verify --log-key
 
-Without ``--checkpoint`` the interim local signer (``api.bundle_checkpoint``) signs the
-current head; ``--checkpoint`` takes a signed checkpoint note (e.g. one cosigned by
+Without ``--checkpoint`` the log's newest signed checkpoint is used (``api.checkpointer``,
+signing the head first if the log has grown); ``--checkpoint`` takes a signed checkpoint note (e.g. one cosigned by
 witnesses), ``--older`` earlier ones to prove consistency with.
 """
 
@@ -18,14 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from api.bundle import LOG_SCOPE, Exporter, province_scope, unit_scope
-from api.bundle_checkpoint import LocalCheckpoints
 
 
 def _context(args: argparse.Namespace) -> tuple[Any, Any]:
-    from api.cli import _ledger, _settings
+    from api.cli import _ledger
+    from api.cli_log import checkpointer
 
-    s = _settings(args)
-    return _ledger(args), LocalCheckpoints(s.data_dir, s.origin)
+    ledger = _ledger(args)
+    return ledger, checkpointer(args, ledger)
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -60,10 +60,9 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_log_key(args: argparse.Namespace) -> int:
-    from api.cli import _settings
+    from api.cli_log import log_key
 
-    s = _settings(args)
-    print(LocalCheckpoints(s.data_dir, s.origin).vkey())
+    print(log_key(args).vkey())
     return 0
 
 

@@ -6,7 +6,8 @@
     minhbach enrol --key trust-root.pem --certificate official.p12 --id ... --role ...  # X.509
     minhbach sign --key official.pem event.json -o event.dsse.json
     minhbach sign --key official.p12 --password-file pw.txt event.json   # PKCS#12 (.p12/.pfx)
-    minhbach submit event.dsse.json [--url http://127.0.0.1:8000 | --database URL]
+    minhbach submit event.dsse.json [--url http://127.0.0.1:8000 | --database URL] [--wait]
+    minhbach log init | key | checkpoint | audit   # the transparency log (api.cli_log)
     minhbach events export -o events.jsonl
     minhbach demo && minhbach serve
     minhbach site export DIR                     # every public page as static files
@@ -25,7 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from api import cli_projections, cli_x509
+from api import cli_log, cli_projections, cli_x509
 from api.config import Settings, make_ledger
 from domain.calendar import VN_TZ
 from domain.ledger import Ledger
@@ -231,6 +232,12 @@ def cmd_submit(args: argparse.Namespace) -> int:
         for f, rec in zip(args.files, receipts, strict=True):
             Path(f + ".receipt.json").write_text(json.dumps(rec, ensure_ascii=False, indent=2))
     print(json.dumps(receipts, ensure_ascii=False, indent=2))
+    if args.wait:  # a checkpoint-backed tlog-proof for each event, checked before saving
+        items = [
+            (f, e, int(r["index"])) for f, e, r in zip(args.files, envs, receipts, strict=True)
+        ]
+        for path in cli_log.wait_for_receipts(args, items, timeout=args.timeout):
+            print(f"{path}", file=sys.stderr)
     return 0
 
 
@@ -371,6 +378,14 @@ def build_parser() -> argparse.ArgumentParser:
     sb = sub.add_parser("submit", help="gửi phong bì đã ký / submit signed envelopes")
     sb.add_argument("files", nargs="+")
     sb.add_argument("--url")
+    sb.add_argument(
+        "--wait",
+        action="store_true",
+        help="wait for a signed checkpoint and save each event's <index>.tlog-proof",
+    )
+    sb.add_argument("--receipt-dir", help="where --wait saves receipts (default .)")
+    sb.add_argument("--log-key", help="the log's verifier key (default: asked of the server)")
+    sb.add_argument("--timeout", type=float, default=60.0, help="seconds --wait waits")
     sb.set_defaults(func=cmd_submit)
 
     ev = sub.add_parser("events", help="sự kiện / events").add_subparsers(
@@ -398,6 +413,7 @@ def build_parser() -> argparse.ArgumentParser:
     sv.add_argument("--limit", type=int, default=None)
     sv.set_defaults(func=cmd_serve)
     cli_projections.register(sub)
+    cli_log.register(sub)
 
     from api.site_export import add_subcommand
 

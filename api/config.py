@@ -14,6 +14,10 @@ official, which signs residents' comments sent from a unit's public page (defaul
 ``MINHBACH_TRUST_ANCHORS``: PEM files of the X.509 trust anchors (root certificates) that
 officials' certificates must chain to, separated by ``:`` (``os.pathsep``); each file may hold
 several. ``minhbach init`` records them in the log; the ledger refuses any other (ADR 0007).
+``MINHBACH_LOG_KEY_FILE``: the log's signed-note signer key (default ``<data_dir>/log-signer.key``,
+made by ``minhbach log init``). ``MINHBACH_WITNESSES``: space-separated witness URLs asked to
+cosign each checkpoint. ``MINHBACH_CHECKPOINT_INTERVAL``: seconds between checkpoints when
+the log has grown (default 5; ADR 0014).
 """
 
 from __future__ import annotations
@@ -43,6 +47,13 @@ class Settings:
 
     def intake_key_path(self) -> Path:
         return self.intake_key_file or self.data_dir / "intake-key.pem"
+    log_key_file: Path | None = None  # None: <data_dir>/log-signer.key
+    witnesses: tuple[str, ...] = ()
+    checkpoint_interval: float = 5.0
+
+    @property
+    def log_key_path(self) -> Path:
+        return self.log_key_file or self.data_dir / "log-signer.key"
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -65,6 +76,8 @@ class Settings:
         if not isinstance(anchors, tuple):
             paths = anchors or os.environ.get("MINHBACH_TRUST_ANCHORS", "")
             anchors = read_anchor_files(str(paths))
+        key_file = overrides.get("log_key_file") or os.environ.get("MINHBACH_LOG_KEY_FILE")
+        witnesses = overrides.get("witnesses") or os.environ.get("MINHBACH_WITNESSES", "")
         return cls(
             database_url=url,
             scope=scope,
@@ -77,6 +90,11 @@ class Settings:
             intake_key_file=Path(os.environ["MINHBACH_INTAKE_KEY_FILE"])
             if os.environ.get("MINHBACH_INTAKE_KEY_FILE")
             else None,
+            log_key_file=Path(str(key_file)) if key_file else None,
+            witnesses=tuple(witnesses)
+            if isinstance(witnesses, (tuple, list))
+            else tuple(str(witnesses).split()),
+            checkpoint_interval=float(os.environ.get("MINHBACH_CHECKPOINT_INTERVAL", "5")),
         )
 
     def workers(self) -> int:

@@ -6,6 +6,8 @@ and starts the group-commit batcher, and closes both on shutdown.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -13,8 +15,10 @@ from fastapi import FastAPI
 
 from api import middleware
 from api.batcher import Batcher
+from api.checkpointer import Checkpointer, Cosigner, default_cosigner
 from api.comments import Intake, RateLimit
 from api.config import Settings, make_ledger
+from api.logkey import LogKey
 from api.precheck import Prechecker
 from api.readmodels import ReadModels
 from api.routes import (
@@ -24,6 +28,7 @@ from api.routes import (
     evaluations,
     events,
     health,
+    log,
     pages,
     provinces,
     readmodels,
@@ -32,7 +37,8 @@ from api.routes import (
 from api.routes.anchors import router as anchors_router
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, cosign: Cosigner | None = None) -> FastAPI:
+    """``cosign``: how witnesses are asked to cosign checkpoints (default: no one)."""
     settings = settings or Settings.from_env()
 
     @asynccontextmanager
@@ -48,6 +54,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         metrics.watch_log_size(lambda: ledger.recorder.log_head()[0])  # type: ignore[attr-defined]
         await batcher.start()
+        key = LogKey(settings.log_key_path, settings.origin or f"minhbach.example/{settings.scope}")
+        key.ensure()  # made (and logged) if missing; ``minhbach log init`` makes it beforehand
+        checkpoints = Checkpointer(ledger, key, settings.witnesses, cosign or default_cosigner(ledger.recorder))
+        signing = asyncio.create_task(checkpoints.run(settings.checkpoint_interval))
+        app.state.checkpoints = checkpoints
         app.state.readmodels = models
         app.state.settings = settings
         app.state.ledger = ledger
@@ -57,6 +68,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            signing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await signing
             await batcher.stop()
             prechecker.close()
             models.close()
@@ -71,8 +85,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     metrics = middleware.install(app, settings)
-    for module in (events, chains, evaluations, comments, bundle, units, provinces, health, pages,
-                   readmodels):  # fmt: skip
+    routers = (
+        events,
+        chains,
+        evaluations,
+        comments,
+        bundle,
+        units,
+        provinces,
+        health,
+        pages,
+        readmodels,
+        log,
+    )
+    for module in routers:
         app.include_router(module.router)
     app.include_router(anchors_router)  # trust anchors (ADR 0007)
     return app

@@ -68,13 +68,18 @@ PG_URL = os.environ.get(
     "MINHBACH_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )
 PG_LOCK = Path(tempfile.gettempdir()) / "minhbach-postgres-tests.lock"
-PG_TABLES = ("log_leaves", "log_nodes", "log_head", "proj_docs", "proj_tracking")
+PG_TABLES = ("log_leaves", "log_nodes", "log_head", "log_checkpoints", "proj_docs", "proj_tracking")
 IN_CI = bool(os.environ.get("CI"))
 
 # Tests never assert timings (the working agreement): no Hypothesis deadlines, which fail
 # at random on a loaded machine.
 settings.register_profile("minhbach", deadline=None)
 settings.load_profile("minhbach")
+
+# Servers, CLIs and subprocesses started without their own data folder keep keys (the log
+# signer key, made at the first checkpoint) in a temporary one, not in ./data.
+os.environ.setdefault("MINHBACH_DATA_DIR", tempfile.mkdtemp(prefix="minhbach-test-data-"))
+
 
 def _probe_postgres() -> str | None:
     """None when the server answers, else why not."""

@@ -6,8 +6,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
 from api.bundle import Exporter, NothingToExport, unit_scope
-from api.bundle_checkpoint import CheckpointSource, LocalCheckpoints
-from api.deps import LedgerDep, SettingsDep
+from api.checkpointer import Checkpointer
+from api.deps import LedgerDep
 from api.openapi import problems
 from api.problems import not_found
 from api.routes.evaluations import UnitCode, Year
@@ -16,21 +16,22 @@ from verify.bundle.format import MEDIA_TYPE
 router = APIRouter(prefix="/v1/evaluations", tags=["evaluations"])
 
 
-def checkpoint_source(request: Request, settings: SettingsDep) -> CheckpointSource:
-    source: CheckpointSource | None = getattr(request.app.state, "checkpoints", None)
-    return source or LocalCheckpoints(settings.data_dir, settings.origin)
+def checkpoint_source(request: Request) -> Checkpointer:
+    """The log's checkpointer (``api.checkpointer``): the newest signed checkpoint."""
+    source: Checkpointer = request.app.state.checkpoints
+    return source
 
 
 @router.get(
     "/{unit_code}/{year}/bundle",
-    summary="Gói kiểm toán của một xã trong một năm / a unit-year's audit bundle, for offline verification",
+    summary="Gói kiểm toán của một xã trong một năm / A commune-year's audit bundle, verified offline",
     response_class=StreamingResponse,
     responses={200: {"content": {MEDIA_TYPE: {}}}, **problems(404, 422)},
 )
 def get_bundle(
-    request: Request, ledger: LedgerDep, settings: SettingsDep, unit_code: UnitCode, year: Year
+    request: Request, ledger: LedgerDep, unit_code: UnitCode, year: Year
 ) -> StreamingResponse:
-    source = checkpoint_source(request, settings)
+    source = checkpoint_source(request)
     try:
         lines = Exporter(ledger).lines(
             unit_scope(unit_code, year), source.latest(ledger), log_key=source.vkey()

@@ -7,6 +7,8 @@ Tables (same in SQLite and PostgreSQL):
 - ``log_nodes(level, idx, hash)``: every complete subtree hash, addressed as in
   ``verify.merkle`` (level 0 = leaf hashes). Tiles and proofs read from here.
 - ``log_head(id=1, size, root)``.
+- ``log_checkpoints(size, root, note, created)``: every signed checkpoint, with the witness
+  cosignatures it got (``api.store.checkpoints``, ADR 0014); not written with the events.
 
 The recorder subclasses call ``LogTree.append`` inside the transaction that inserts the
 events, after the event table lock is held, so an event never exists without its leaf
@@ -34,6 +36,8 @@ def create_statements(blob: str, bigint: str) -> list[str]:
         f"hash {blob} NOT NULL, PRIMARY KEY (level, idx))",
         f"CREATE TABLE IF NOT EXISTS log_head (id INTEGER PRIMARY KEY, size {bigint} NOT NULL, "
         f"root {blob} NOT NULL)",
+        f"CREATE TABLE IF NOT EXISTS log_checkpoints (size {bigint} PRIMARY KEY, "
+        f"root {blob} NOT NULL, note TEXT NOT NULL, created TEXT NOT NULL)",
     ]
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -22,6 +22,8 @@ from psycopg.sql import SQL, Identifier
 
 from api.store.logtree import LogTree, check_read_versions, create_statements, read_nodes
 from verify.merkle import NodeId
+
+CHECKPOINT_LOCK = 0x6D62_6370  # "mbcp": pg_try_advisory_lock key of the checkpointer
 
 
 class LogPostgresRecorder(PostgresApplicationRecorder):
@@ -105,6 +107,36 @@ class LogPostgresRecorder(PostgresApplicationRecorder):
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(sql, params)
             return [list(r.values()) for r in curs.fetchall()]
+
+    def log_sql(self, sql: str, params: Sequence[Any] = ()) -> list[list[Any]]:
+        """Rows of one read query on the log tables ("?" placeholders)."""
+        return self._all(sql.replace("?", "%s"), params)
+
+    def log_exec(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run one write statement ("?" placeholders), autocommitted; rows changed."""
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(sql.replace("?", "%s"), params)
+            return int(curs.rowcount)
+
+    def events_count(self) -> int:
+        sql = SQL("SELECT COUNT(*) AS n FROM {}").format(Identifier(self.events_table_name))
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(sql)
+            row = curs.fetchone()
+            return int(row["n"]) if row else 0
+
+    @contextlib.contextmanager
+    def checkpoint_lock(self) -> Iterator[bool]:
+        """A session advisory lock so one process of many signs checkpoints (ADR 0014)."""
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute("SELECT pg_try_advisory_lock(%s) AS got", (CHECKPOINT_LOCK,))
+            row = curs.fetchone()
+            got = bool(row and row["got"])
+            try:
+                yield got
+            finally:
+                if got:
+                    curs.execute("SELECT pg_advisory_unlock(%s)", (CHECKPOINT_LOCK,))
 
     def log_head(self) -> tuple[int, bytes | None]:
         rows = self._all("SELECT size, root FROM log_head WHERE id = 1")

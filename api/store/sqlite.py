@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+import threading
+from collections.abc import Iterator, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -11,6 +13,8 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
 from api.store.logtree import LogTree, check_read_versions, create_statements, read_nodes
 from verify.merkle import NodeId
+
+_CHECKPOINT_LOCKS: dict[str, threading.Lock] = {}
 
 
 class LogSQLiteRecorder(SQLiteApplicationRecorder):
@@ -66,6 +70,30 @@ class LogSQLiteRecorder(SQLiteApplicationRecorder):
         with self.datastore.transaction(commit=False) as c:
             c.execute(sql, params)
             return list(c.fetchall())
+
+    def log_sql(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        """Rows of one read query on the log tables ("?" placeholders)."""
+        return self._all(sql, params)
+
+    def log_exec(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run one write statement ("?" placeholders) in its own transaction; rows changed."""
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(sql, params)
+            return int(c.sqlite_cursor.rowcount)
+
+    def events_count(self) -> int:
+        return int(self._all(f"SELECT COUNT(*) FROM {self.events_table_name}")[0][0])
+
+    @contextlib.contextmanager
+    def checkpoint_lock(self) -> Iterator[bool]:
+        """In-process lock per database file: one checkpointer signs at a time (ADR 0014)."""
+        lock = _CHECKPOINT_LOCKS.setdefault(str(self.datastore.pool.db_name), threading.Lock())
+        got = lock.acquire(blocking=False)
+        try:
+            yield got
+        finally:
+            if got:
+                lock.release()
 
     def log_head(self) -> tuple[int, bytes | None]:
         rows = self._all("SELECT size, root FROM log_head WHERE id = 1")

@@ -118,9 +118,10 @@ def test_a_whole_year_of_one_commune_and_its_round_through_the_cli(
 
 
 @pytest.fixture
-def server(ledger_url: str, world: Any) -> Iterator[str]:
+def server(ledger_url: str, world: Any, tmp_path: Path) -> Iterator[str]:
     """A real uvicorn on a free loopback port, over the world's database."""
-    settings = Settings(database_url=ledger_url, scope="96", origin="minhbach.example/96")
+    settings = Settings(database_url=ledger_url, scope="96", origin="minhbach.example/96",
+                        data_dir=tmp_path / "server-data")  # fmt: skip
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]

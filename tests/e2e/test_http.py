@@ -81,7 +81,7 @@ def test_invalid_parameters_are_a_422_problem_naming_the_parameter(
 
 
 def crashing_client(tmp_path: Path) -> TestClient:
-    app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'l.db'}"))
+    app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'l.db'}", data_dir=tmp_path))
 
     def boom() -> None:
         raise RuntimeError("secret internals: /etc/minhbach/key.pem")
@@ -223,7 +223,7 @@ def test_readiness_is_503_until_the_ledger_is_initialised(
     tmp_path: Path, province: Province
 ) -> None:
     app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'l.db'}", scope=PROVINCE,
-                              trust_root=(province.root.public,)))  # fmt: skip
+                              data_dir=tmp_path, trust_root=(province.root.public,)))  # fmt: skip
     with TestClient(app) as c:
         assert c.get("/healthz").status_code == 200
         assert_problem(c.get("/readyz"), 503, "not_ready")

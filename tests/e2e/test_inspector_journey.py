@@ -20,9 +20,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from api.bundle_checkpoint import LocalCheckpoints
 from api.config import storage_env
 from api.demo import build_demo
+from api.logkey import LogKey
 from domain.ledger import Ledger
 
 UNIT, YEAR = "32002", 2023  # a commune the demo leaves without findings in 2023
@@ -79,7 +79,7 @@ def test_inspector_downloads_verifies_then_detects_tampering(server: tuple[str, 
     bundle = tmp_path / "bundle.jsonl"
     bundle.write_bytes(r.content)
     # The inspector pins the log's key (obtained out of band; here: the server's key file).
-    vkey = LocalCheckpoints(root / "data", "minhbach.example/96").vkey()
+    vkey = LogKey(root / "data" / "log-signer.key", "minhbach.example/96").vkey()
 
     ok = _verify(bundle, "--log-key", vkey)
     assert ok.returncode == 0, ok.stdout + ok.stderr

@@ -19,8 +19,9 @@ JSON = {"content-type": "application/json"}
 
 
 @pytest.fixture(scope="module")
-def demo_app(demo_url: str) -> Iterator[TestClient]:
-    with TestClient(create_app(Settings(database_url=demo_url))) as c:
+def demo_app(demo_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    settings = Settings(database_url=demo_url, data_dir=tmp_path_factory.mktemp("pages-data"))
+    with TestClient(create_app(settings)) as c:
         yield c
 
 

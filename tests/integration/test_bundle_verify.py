@@ -199,7 +199,9 @@ def test_the_same_bundle_verified_inline_and_on_a_pool_gives_the_same_result(
     assert strip(one) == strip(two)
 
 
-def test_cli_exports_a_bundle_that_the_verifier_cli_accepts(lawful: Any, ledger_url: str, tmp_path: Path) -> None:
+def test_cli_exports_a_bundle_that_the_verifier_cli_accepts(
+    lawful: Any, ledger_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import subprocess
     import sys
 
@@ -208,20 +210,15 @@ def test_cli_exports_a_bundle_that_the_verifier_cli_accepts(lawful: Any, ledger_
     data_dir = tmp_path / "data"
     env_args = ["--database", ledger_url]
     out = tmp_path / "b.jsonl"
-    import os
+    monkeypatch.setenv("MINHBACH_DATA_DIR", str(data_dir))
+    assert main([*env_args, "bundle", "export", "--unit", A, "--year", str(Y), "-o", str(out)]) == 0
+    from api.logkey import LogKey
 
-    os.environ["MINHBACH_DATA_DIR"] = str(data_dir)
-    try:
-        assert main([*env_args, "bundle", "export", "--unit", A, "--year", str(Y), "-o", str(out)]) == 0
-        from api.bundle_checkpoint import LocalCheckpoints
-
-        vkey = LocalCheckpoints(data_dir, "minhbach.example/96").vkey()
-    finally:
-        del os.environ["MINHBACH_DATA_DIR"]
+    vkey = LogKey(data_dir / "log-signer.key", "minhbach.example/96").vkey()
     r = subprocess.run([sys.executable, "-m", "verify", str(out), "--log-key", vkey, "--json"],
                        capture_output=True, text=True, timeout=120)  # fmt: skip
     assert r.returncode == 0, r.stdout + r.stderr
     assert json.loads(r.stdout)["result"] == "authentic_and_lawful"
-    assert vkey != LOG_VKEY  # the interim signer has its own key
+    assert vkey != LOG_VKEY  # the deployment signs with its own log key
     assert find(out.read_bytes(), "EvaluationOpened") > 0
     assert POLICY
