@@ -94,7 +94,7 @@ def test_state_lives_in_named_volumes_and_keys_come_as_secrets(config: dict[str,
     s = config["services"]
     assert "pgdata:/var/lib/postgresql/data" in [_vol(v) for v in s["postgres"]["volumes"]]
     assert "witness:/witness" in [_vol(v) for v in s["witness"]["volumes"]]
-    assert set(config["secrets"]) == {"log_signing_key", "witness_key"}
+    assert set(config["secrets"]) == {"log_signing_key", "intake_key", "witness_key"}
 
 
 def _vol(v: Any) -> str:
