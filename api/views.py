@@ -4,6 +4,7 @@ the static export, so both show exactly the same thing)."""
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import unicodedata
 from dataclasses import dataclass
@@ -11,9 +12,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from domain.ledger import Ledger
+from projections.fastpath import decode
 from projections.overview import MEETING, NOT_MEETING, counts, province_overview, years_with_data
 from projections.status import evaluation_status
 from projections.store import ProjectionStore
+from verify.merkle import leaf_hash
+from verify.note import split_note
 
 GROUPS = ("meeting", "not_meeting", "pending", "no_evaluation")
 
@@ -180,11 +184,34 @@ def _has(status: dict[str, Any], section: str) -> bool:
     return True
 
 
-def log_view(ledger: Ledger, origin: str) -> dict[str, Any]:
-    size, root = ledger.recorder.log_head()  # type: ignore[attr-defined]
+def log_view(
+    ledger: Ledger, origin: str, checkpoint: Any = None, entry: int | None = None
+) -> dict[str, Any]:
+    """The log page: its head, the latest signed checkpoint and who cosigned it, and (with
+    ``entry``) one looked-up event with links to its bytes and its inclusion proof."""
+    recorder: Any = ledger.recorder
+    size, root = recorder.log_head()
+    signed = None
+    if checkpoint is not None:
+        _, lines = split_note(checkpoint.note)
+        names = [line[2:].split(" ", 1)[0] for line in lines]  # "— name base64"
+        signed = {
+            "size": checkpoint.size, "created": checkpoint.created, "note": checkpoint.note,
+            "cosigners": [n for n in names if n != origin],
+        }  # fmt: skip
+    found = None
+    if entry is not None and 0 <= entry < size:
+        env = recorder.log_leaves(entry, entry + 1)[0]
+        p = decode(env)
+        found = {
+            "index": entry, "type": p.type, "unit": p.unit, "year": p.year,
+            "leaf_hash": leaf_hash(env).hex(), "envelope_hash": hashlib.sha256(env).hexdigest(),
+            "covered": signed is not None and entry < signed["size"],
+        }  # fmt: skip
     return {
         "province": province_of(ledger), "origin": origin, "size": size,
         "root": base64.b64encode(root).decode() if root else None,
+        "checkpoint": signed, "entry": entry, "found": found,
     }  # fmt: skip
 
 

@@ -50,7 +50,7 @@ Text = Annotated[str | None, Query(max_length=80)]
 async def page(
     request: Request, template: str,
     build: Callable[[Ledger, views.Stored | None], dict[str, Any] | None],
-    missing: Callable[[Ledger], dict[str, Any]] | None = None,
+    missing: Callable[[Ledger], dict[str, Any]] | None = None, extra_key: object = None,
 ) -> Response:  # fmt: skip
     """Render ``template`` with ``build()`` (or ``not_found.html`` with ``missing()`` when
     it gives None), through the page cache, answering 304 to a matching If-None-Match.
@@ -63,7 +63,7 @@ async def page(
     lang = language(request)
     urls = LiveUrls(lang, request.url.path, dict(request.query_params))
     query = tuple(sorted(request.query_params.multi_items()))
-    key = (str(request.base_url), request.url.path, lang, query)
+    key = (str(request.base_url), request.url.path, lang, query, extra_key)
 
     def make() -> Rendered:
         reads = reads_for(request)
@@ -131,6 +131,32 @@ async def verify_page(request: Request) -> Response:
 
 
 @router.get("/log", response_class=HTMLResponse)
-async def log_page(request: Request) -> Response:
+async def log_page(
+    request: Request, entry: Annotated[int | None, Query(ge=0, le=2**62)] = None
+) -> Response:
     settings: Settings = request.app.state.settings
-    return await page(request, "log.html", lambda r, _: views.log_view(r, settings.origin))
+    checkpoints = getattr(request.app.state, "checkpoints", None)
+
+    latest = await run_in_threadpool(checkpoints.store.latest) if checkpoints else None
+
+    def build(r: Ledger, _: views.Stored | None) -> dict[str, Any]:
+        return views.log_view(r, settings.origin, latest, entry)
+
+    # a checkpoint may be signed (or cosigned) without the log growing: it is part of the key
+    key = (latest.size, latest.note) if latest is not None else None
+    return await page(request, "log.html", build, extra_key=key)
+
+
+@router.get("/log/e/{envelope_hash}", include_in_schema=False)
+async def log_entry_by_hash(
+    request: Request, envelope_hash: Annotated[str, Path(pattern=r"^[0-9a-f]{64}$")]
+) -> Response:
+    """A timeline row's receipt link: the log page looked up at that envelope's index."""
+    recorder: Any = request.app.state.ledger.recorder
+    index = await run_in_threadpool(recorder.leaf_index_of, envelope_hash)
+    if index is None:
+        from api.problems import not_found_page
+
+        return not_found_page(request)
+    lang = "&lang=en" if language(request) == "en" else ""
+    return Response(status_code=303, headers={"Location": f"/log?entry={index}{lang}#entry"})

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -220,3 +221,28 @@ def test_every_single_bit_flip_of_a_receipt_is_refused(signed: TestClient) -> No
     for bad in flips(text.encode()):
         with pytest.raises((LocalizedError, UnicodeDecodeError)):
             check_receipt(bad.decode("utf-8"), env, 2, vkey)
+
+
+def test_log_page_shows_the_checkpoint_looks_up_an_entry_and_links_its_proof(
+    signed: TestClient,
+) -> None:
+    page = signed.get("/log").text
+    assert 'id="checkpoint-size">5<' in page and "minhbach.example/96" in page
+    assert 'id="checkpoint-note">minhbach.example/96\n5\n' in page
+    assert '<label for="l-entry">' in page
+    found = signed.get("/log", params={"entry": 4}).text
+    assert 'id="entry"' in found and "EvaluationOpened" in found
+    assert 'href="/v1/log/entries/4"' in found and 'href="/v1/log/receipt/4"' in found
+    missing = signed.get("/log", params={"entry": 99}).text
+    assert "Sổ không có vị trí 99." in missing
+    bad = signed.get("/log", params={"entry": -1}, headers={"accept": "text/html"})
+    assert bad.status_code == 404  # not a page address
+
+
+def test_a_timeline_receipt_link_leads_to_the_log_entry(signed: TestClient) -> None:
+    unit = signed.get(f"/u/{COMMUNE}/{YEAR}").text
+    hashes = re.findall(r'href="/log/e/([0-9a-f]{64})"', unit)
+    assert hashes
+    r = signed.get(f"/log/e/{hashes[0]}", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/log?entry=4#entry"
+    assert signed.get("/log/e/" + "0" * 64, follow_redirects=False).status_code == 404
