@@ -91,8 +91,12 @@ def export_site(
     base_url: str = "",
     on_total: Callable[[int], None] | None = None,
     advance: Callable[[str], None] | None = None,
+    checkpoint: tuple[str, str | None] | None = None,
 ) -> ExportResult:
-    """Write the site into ``out``; ``on_total(n)`` once, then ``advance(file)`` per page."""
+    """Write the site into ``out``; ``on_total(n)`` once, then ``advance(file)`` per page.
+
+    With ``checkpoint`` (a signed note and the log's verifier key), also one audit bundle
+    per province-year under ``bundles/`` (``api.bundle``), which the unit pages link to."""
     result = ExportResult()
     jobs, years = plan(ledger, origin, base_url)
     if on_total:
@@ -126,6 +130,19 @@ def export_site(
         }
         _write(out / name, _json(doc))
         result.data.append(name)
+    if checkpoint is not None and province["code"]:
+        from api.bundle import Exporter, province_scope
+
+        note, vkey = checkpoint
+        for year, _ in years:
+            name = f"bundles/{province['code']}-{year}.bundle.jsonl"
+            (out / "bundles").mkdir(parents=True, exist_ok=True)
+            with open(out / name, "wb") as f:
+                for line in Exporter(ledger).lines(
+                    province_scope(province["code"], year), note, log_key=vkey
+                ):
+                    f.write(line)
+            result.data.append(name)
     for asset in sorted(STATIC.iterdir()):
         if asset.is_file():
             (out / "static").mkdir(parents=True, exist_ok=True)
@@ -164,10 +181,15 @@ def add_subcommand(
         )  # fmt: skip
         with Progress(*columns) as bar:
             task = bar.add_task("Xuất trang / exporting", total=None, page="")
+            from api.cli_log import checkpointer
+
+            ledger = ledger_of(args)
+            source = checkpointer(args, ledger)
             result = export_site(
-                ledger_of(args), out, origin_of(args), args.base_url,
+                ledger, out, origin_of(args), args.base_url,
                 on_total=lambda n: bar.update(task, total=n),
                 advance=lambda page: bar.update(task, advance=1, page=page),
+                checkpoint=(source.latest(ledger), source.vkey()),
             )  # fmt: skip
         print(
             f"{len(result.pages)} trang, {len(result.data)} tệp dữ liệu, {len(result.assets)} tệp "

@@ -52,6 +52,10 @@ class LiveUrls:
     def evaluation_json(self, code: str, year: int) -> str:
         return f"/v1/evaluations/{code}/{year}"
 
+    def bundle(self, code: str, year: int, province: str | None) -> str:
+        """The audit bundle of a unit-year (docs/bundle.md)."""
+        return f"/v1/evaluations/{code}/{year}/bundle"
+
     def switch(self) -> str:
         """This page in the other language (an explicit ``lang``, which also sets the cookie)."""
         other = "vi" if self.lang == "en" else "en"
@@ -101,6 +105,10 @@ class StaticUrls:
 
     def evaluation_json(self, code: str, year: int) -> str:
         return self._rel(f"data/evaluations/{code}/{year}.json")
+
+    def bundle(self, code: str, year: int, province: str | None) -> str:
+        """The exported site carries one bundle per province-year, holding every unit's."""
+        return self._rel(f"bundles/{province}-{year}.bundle.jsonl")
 
     def switch(self) -> str:
         other = "vi" if self.lang == "en" else "en"

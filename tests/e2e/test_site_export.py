@@ -95,3 +95,17 @@ def test_exported_json_matches_the_pages_and_the_filter_form_is_left_out(site: P
     html = (site / "p" / "2023.html").read_text(encoding="utf-8")
     assert "<form" not in html and "/docs" not in html
     assert "https://minhbach.example" in (site / "verify.html").read_text(encoding="utf-8")
+
+
+def test_the_exported_bundles_verify_offline_and_the_unit_pages_link_them(site: Path) -> None:
+    import subprocess
+    import sys
+
+    bundles = sorted((site / "bundles").glob("96-*.bundle.jsonl"))
+    assert [b.name for b in bundles][:1] == ["96-2022.bundle.jsonl"]
+    unit = next((site / "u").rglob("2023.html")).read_text(encoding="utf-8")
+    assert 'href="../../bundles/96-2023.bundle.jsonl"' in unit
+    done = subprocess.run([sys.executable, "-m", "verify", str(site / "bundles" / "96-2023.bundle.jsonl"),
+                           "--json"], capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert done.returncode in (0, 3), done.stdout[-2000:] + done.stderr[-2000:]
+    assert json.loads(done.stdout)["result"]
