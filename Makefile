@@ -3,7 +3,7 @@ VENV ?= .venv
 install:
 	python3 -m venv $(VENV) && $(VENV)/bin/pip install -q -e '.[test]'
 test: install
-	$(VENV)/bin/python -m pytest
+	$(VENV)/bin/python -m pytest -n auto
 lint:
 	$(VENV)/bin/ruff check . && $(VENV)/bin/mypy domain verify && $(VENV)/bin/lint-imports
 demo: install
