@@ -121,6 +121,12 @@ class Checkpointer:
                 cp = self.store.latest()
         if cp is None:
             raise CheckpointRefused("the log has no checkpoint yet", "sổ chưa có điểm kiểm tra")
+        if not open_note(cp.note, [self.key.verifier()]).verified:  # the key file was changed
+            raise self._refuse(
+                "the latest checkpoint is not signed by this server's log key (was the key changed?)",
+                "điểm kiểm tra mới nhất không được ký bằng khoá của máy chủ này (khoá đã bị thay?)",
+                size=cp.size, vkey=self.key.vkey(),
+            )  # fmt: skip
         return cp.note
 
     # -- signing -----------------------------------------------------------------------

@@ -37,16 +37,24 @@ class LogKey:
     def create(self) -> str:
         """Write a new signer key (mode 0600); refuse if the file exists. Returns the vkey."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        # written whole under a temporary name, then linked in place: a process that races
+        # us never reads a half-written key, and an existing key is never replaced
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(generate_signer_key(self.origin) + "\n")
+            f.flush()
+            os.fsync(f.fileno())
         try:
-            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            os.link(tmp, self.path)
         except FileExistsError:
             raise LogKeyError(
                 "the log key file already exists; it is not overwritten",
                 "tệp khoá của sổ đã tồn tại; không ghi đè",
                 path=str(self.path),
             ) from None
-        with os.fdopen(fd, "w") as f:
-            f.write(generate_signer_key(self.origin) + "\n")
+        finally:
+            tmp.unlink(missing_ok=True)
         return self.vkey()
 
     def ensure(self) -> None:

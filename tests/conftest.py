@@ -78,7 +78,14 @@ settings.load_profile("minhbach")
 
 # Servers, CLIs and subprocesses started without their own data folder keep keys (the log
 # signer key, made at the first checkpoint) in a temporary one, not in ./data.
-os.environ.setdefault("MINHBACH_DATA_DIR", tempfile.mkdtemp(prefix="minhbach-test-data-"))
+# The xdist workers of one run share it (and so one log key), as they share the demo ledger.
+_RUN = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+if _RUN:
+    _shared = os.path.join(tempfile.gettempdir(), f"minhbach-test-data-{_RUN}")
+    os.makedirs(_shared, exist_ok=True)
+    os.environ.setdefault("MINHBACH_DATA_DIR", _shared)
+else:
+    os.environ.setdefault("MINHBACH_DATA_DIR", tempfile.mkdtemp(prefix="minhbach-test-data-"))
 
 
 def _probe_postgres() -> str | None:

@@ -14,6 +14,7 @@ import argparse
 import re
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,16 +39,28 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        url = demo_database(Path(tmp) / "demo.db", limit=args.limit)
-        with LiveServer(url) as server, sync_playwright() as pw:
+        from datetime import datetime
+
+        from api.devserver import intake_key_of
+        from domain.calendar import VN_TZ
+
+        path = Path(tmp) / "demo.db"
+        url = demo_database(path, limit=args.limit, today=datetime.now(VN_TZ).date())
+        env = {"MINHBACH_INTAKE_KEY_FILE": str(intake_key_of(path)), "MINHBACH_DATA_DIR": tmp,
+               "MINHBACH_CHECKPOINT_INTERVAL": "1"}  # fmt: skip
+        with LiveServer(url, env=env) as server, sync_playwright() as pw:
             context = launch_chromium(pw, Path(tmp) / "profile")
             page = context.new_page()  # type: ignore[attr-defined]
             page.goto(server.url + "/p/2023")
             units = re.findall(r'href="(/u/\d{5}/2023)"', page.content())
+            year = datetime.now(VN_TZ).year
+            page.goto(server.url + f"/p/{year}")
+            posted = re.findall(rf'href="(/u/\d{{5}}/{year})"', page.content())
+            time.sleep(3)  # the server signs a checkpoint every second
             # a unit with a council, a decision and comments: the last one of the list
             pages = {
                 "home": "/", "province": "/p/2023", "unit": units[-1],
-                "verify": "/verify", "log": "/log",
+                "verify": "/verify", "log": "/log?entry=42#entry", "comment": posted[0],
             }  # fmt: skip
             for name, path in pages.items():
                 for label, (width, height) in WIDTHS.items():

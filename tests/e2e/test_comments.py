@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.comments import RateLimit
+from api.comments import Intake, RateLimit
 from api.config import Settings
 from api.demo import DemoResult, build_demo
 from api.main import create_app
@@ -184,12 +184,17 @@ def test_rate_limit_forgets_after_the_window() -> None:
 
 
 def test_without_an_enrolled_intake_key_there_is_no_form_and_comments_are_refused(
-    tmp_path: Path, posted: tuple[TestClient, DemoResult], unit: str
+    tmp_path: Path, client: TestClient, unit: str
 ) -> None:
-    c, _ = posted
-    url = str(c.app.state.settings.database_url)  # type: ignore[attr-defined]
-    missing = tmp_path / "no-such-key.pem"
-    with TestClient(create_app(Settings(database_url=url, intake_key_file=missing))) as other:
-        assert "comment-form" not in other.get(f"/u/{unit}/{YEAR}").text
-        r = other.post(f"/v1/evaluations/{unit}/{YEAR}/comments", json={"text": "a"})
+    state = client.app.state  # type: ignore[attr-defined]
+    kept = state.intake
+    state.intake = Intake(tmp_path / "no-such-key.pem")
+    try:
+        # ?lang=vi: another page-cache entry than the one made with the key
+        assert "comment-form" not in client.get(f"/u/{unit}/{YEAR}?lang=vi").text
+        before = size(client)
+        r = client.post(f"/v1/evaluations/{unit}/{YEAR}/comments", json={"text": "a"})
         assert r.status_code == 403 and r.json()["code"] == "comments_unavailable"
+        assert size(client) == before
+    finally:
+        state.intake = kept
