@@ -73,9 +73,9 @@ def demo_url(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def live(demo_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """``uvicorn api.main:create_app --factory`` on a free loopback port over the demo
-    (its log key in a temporary data folder)."""
-    data = tmp_path_factory.mktemp("live-data")
-    with LiveServer(demo_url, env={"MINHBACH_DATA_DIR": str(data)}) as server:
+def live(demo_url: str) -> Iterator[LiveServer]:
+    """``uvicorn api.main:create_app --factory`` on a free loopback port over the demo. Its
+    log key is the run's (the temporary ``MINHBACH_DATA_DIR`` of tests/conftest.py): every
+    process that signs checkpoints on the shared demo ledger holds the same key."""
+    with LiveServer(demo_url) as server:
         yield server

@@ -190,3 +190,68 @@ def test_an_event_deleted_behind_the_log_and_re_signed_is_refused_by_witnesses_a
                 assert s.status in (400, 409, 422) and not s.lines
             # the monitor: what the log serves now is a rollback of what it saw
             assert main(args) == 4
+
+
+def test_a_tampered_stored_hash_re_signed_is_a_fork_to_witnesses_and_monitor(
+    tmp_path: Path,
+) -> None:
+    """A stored leaf hash is changed with raw SQL and a checkpoint of the resulting root is
+    signed with the log key: log audit names the hash, the witnesses answer 409 (same size,
+    another root) and the monitor exits 3."""
+    import sqlite3
+
+    from api.store.checkpoints import CheckpointStore
+    from api.witness_client import submit
+    from verify.checkpoint import Checkpoint, format_checkpoint
+    from verify.note import sign_note
+
+    key = LogKey(tmp_path / "log-signer.key", ORIGIN)
+    key.create()
+    logs = [parse_verifier_key(key.vkey())]
+    province = Province(root=generate(), chairman=generate())
+    w = [
+        witness_app(Witness(k, logs, WitnessState(tmp_path / f"w{i}.json")))
+        for i, k in enumerate(KEYS[:2])
+    ]
+    db = tmp_path / "ledger.db"
+    with serve_app(w[0]) as u1, serve_app(w[1]) as u2:
+        settings = Settings(
+            database_url=f"sqlite:///{db}", scope=PROVINCE, origin=ORIGIN, data_dir=tmp_path,
+            trust_root=(province.root.public,), log_key_file=key.path, witnesses=(u1, u2),
+            checkpoint_interval=3600.0,
+        )  # fmt: skip
+        app = create_app(settings)
+        with serve_app(app) as url:
+            for envelope in province.registry_events():
+                assert (
+                    httpx.post(url + "/v1/events", content=envelope, headers=JSON).status_code
+                    == 201
+                )
+            good = app.state.checkpoints.checkpoint()
+            assert good.size == 4
+            args = ["log", "check", "--url", url, "--state", str(tmp_path / "seen.json"),
+                    "--log-key", key.vkey(), "--once"]  # fmt: skip
+            assert main(args) == 0
+            with sqlite3.connect(db) as conn:
+                conn.execute("UPDATE log_leaves SET leaf_hash = ? WHERE idx = 1", (b"\x01" * 32,))
+                conn.execute(
+                    "UPDATE log_nodes SET hash = ? WHERE level = 0 AND idx = 1", (b"\x01" * 32,)
+                )
+                conn.execute("DELETE FROM log_nodes WHERE level > 0")
+                conn.execute("DELETE FROM log_checkpoints")
+            assert main(["--database", f"sqlite:///{db}", "log", "audit"]) == 1
+            recorder = app.state.ledger.recorder
+            from verify.merkle import node_hash
+
+            hashes = [bytes(r[0]) for r in sqlite3.connect(db).execute(
+                "SELECT leaf_hash FROM log_leaves ORDER BY idx")]  # fmt: skip
+            forged_root = node_hash(
+                node_hash(hashes[0], hashes[1]), node_hash(hashes[2], hashes[3])
+            )
+            assert forged_root != good.root
+            forged = sign_note(format_checkpoint(Checkpoint(ORIGIN, 4, forged_root)), key.signer())
+            CheckpointStore(recorder).add(4, forged_root, forged)
+            for u in (u1, u2):
+                s = submit(u, 4, [], forged)
+                assert s.status == 409 and not s.lines
+            assert main(args) == 3

@@ -3,8 +3,10 @@ languages, the language cookie, filters, caching, and safety headers."""
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -19,8 +21,10 @@ JSON = {"content-type": "application/json"}
 
 
 @pytest.fixture(scope="module")
-def demo_app(demo_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    settings = Settings(database_url=demo_url, data_dir=tmp_path_factory.mktemp("pages-data"))
+def demo_app(demo_url: str) -> Iterator[TestClient]:
+    # the shared data folder of the run (tests/conftest.py): every process that signs
+    # checkpoints on the shared demo ledger must hold the same log key
+    settings = Settings(database_url=demo_url, data_dir=Path(os.environ["MINHBACH_DATA_DIR"]))
     with TestClient(create_app(settings)) as c:
         yield c
 
