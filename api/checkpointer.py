@@ -172,12 +172,20 @@ class Checkpointer:
         return cp
 
     def _check_counts(self, size: int) -> None:
-        leaves = int(self.recorder.log_sql("SELECT COUNT(*) FROM log_leaves")[0][0])
-        events = int(self.recorder.events_count())
-        if leaves != size or events != size:
+        # One statement, so one snapshot: writers commit while this runs (PostgreSQL's READ
+        # COMMITTED takes a snapshot per statement), and head, leaves and events must agree
+        # with each other at one instant, and not be behind the head read before.
+        table = self.recorder.events_table_name
+        row = self.recorder.log_sql(
+            "SELECT (SELECT size FROM log_head WHERE id = 1) AS head,"
+            " (SELECT COUNT(*) FROM log_leaves) AS leaves,"
+            f" (SELECT COUNT(*) FROM {table}) AS events"
+        )[0]
+        head, leaves, events = (int(v or 0) for v in row)
+        if not (leaves == events == head and head >= size):
             raise self._refuse("stored leaves or events were added or deleted behind the log",
                                "lá hoặc sự kiện đã lưu bị thêm hay xoá ngoài sổ",
-                               log_size=size, leaves=leaves, events=events)  # fmt: skip
+                               log_size=head, leaves=leaves, events=events)  # fmt: skip
 
     def _check_new_leaves(self, start: int, stop: int) -> None:
         for lo in range(start, stop, CHUNK):

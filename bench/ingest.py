@@ -76,7 +76,8 @@ def http_rate(
         ledger.submit_many(setup[i : i + 256])
     ledger.close()
     port = free_port()
-    env = {**os.environ, "MINHBACH_DATABASE_URL": url, "MINHBACH_PRECHECK_WORKERS": precheck}
+    env = {**os.environ, "MINHBACH_DATABASE_URL": url, "MINHBACH_PRECHECK_WORKERS": precheck,
+           "MINHBACH_LOG_LEVEL": "WARNING", "MINHBACH_DATA_DIR": tempfile.mkdtemp()}  # fmt: skip
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "api.main:create_app", "--factory", "--workers", str(workers),
          "--port", str(port), "--log-level", "warning", "--no-access-log"],
@@ -142,7 +143,8 @@ def ledger_rate(url: str, setup: list[bytes], events: list[bytes], batch: int) -
 
 def reset_postgres(url: str) -> None:
     with psycopg.connect(url, autocommit=True) as c:
-        for t in ("minhbach_events", "stored_events", "log_leaves", "log_nodes", "log_head"):
+        for t in ("minhbach_events", "stored_events", "log_leaves", "log_nodes", "log_head",
+                  "log_checkpoints", "proj_docs", "proj_tracking"):  # fmt: skip
             c.execute(f"DROP TABLE IF EXISTS {t} CASCADE")
 
 
