@@ -8,7 +8,10 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 from loopback import serve_app
@@ -106,6 +109,37 @@ def test_the_log_collects_both_cosignatures_and_meets_a_two_of_two_policy(tmp_pa
     assert steps[6]["status"] == "passed", steps[6]
 
 
+@contextmanager
+def registered_log(
+    tmp_path: Path,
+) -> Iterator[tuple[Any, str, LogKey, Province, Path, tuple[str, str]]]:
+    """The real app on SQLite with the test province registered, two witnesses asked to
+    cosign: (app, its URL, the log key, the province, the database file, witness URLs)."""
+    key = LogKey(tmp_path / "log-signer.key", ORIGIN)
+    key.create()
+    logs = [parse_verifier_key(key.vkey())]
+    province = Province(root=generate(), chairman=generate())
+    w = [
+        witness_app(Witness(k, logs, WitnessState(tmp_path / f"w{i}.json")))
+        for i, k in enumerate(KEYS[:2])
+    ]
+    db = tmp_path / "ledger.db"
+    with serve_app(w[0]) as u1, serve_app(w[1]) as u2:
+        settings = Settings(
+            database_url=f"sqlite:///{db}", scope=PROVINCE, origin=ORIGIN, data_dir=tmp_path,
+            trust_root=(province.root.public,), log_key_file=key.path, witnesses=(u1, u2),
+            checkpoint_interval=3600.0,
+        )  # fmt: skip
+        app = create_app(settings)
+        with serve_app(app) as url:
+            for envelope in province.registry_events():
+                assert (
+                    httpx.post(url + "/v1/events", content=envelope, headers=JSON).status_code
+                    == 201
+                )
+            yield app, url, key, province, db, (u1, u2)
+
+
 def test_an_event_deleted_behind_the_log_and_re_signed_is_refused_by_witnesses_and_monitor(
     tmp_path: Path,
 ) -> None:
@@ -122,74 +156,53 @@ def test_an_event_deleted_behind_the_log_and_re_signed_is_refused_by_witnesses_a
     from verify.merkle import leaf_hash, root_of
     from verify.note import sign_note
 
-    key = LogKey(tmp_path / "log-signer.key", ORIGIN)
-    key.create()
-    logs = [parse_verifier_key(key.vkey())]
-    province = Province(root=generate(), chairman=generate())
-    w = [
-        witness_app(Witness(k, logs, WitnessState(tmp_path / f"w{i}.json")))
-        for i, k in enumerate(KEYS[:2])
-    ]
-    db = tmp_path / "ledger.db"
-    with serve_app(w[0]) as u1, serve_app(w[1]) as u2:
-        settings = Settings(
-            database_url=f"sqlite:///{db}", scope=PROVINCE, origin=ORIGIN, data_dir=tmp_path,
-            trust_root=(province.root.public,), log_key_file=key.path, witnesses=(u1, u2),
-            checkpoint_interval=3600.0,
-        )  # fmt: skip
-        app = create_app(settings)
-        with serve_app(app) as url:
-            for envelope in province.registry_events():
-                assert (
-                    httpx.post(url + "/v1/events", content=envelope, headers=JSON).status_code
-                    == 201
-                )
-            assert (
-                httpx.post(url + "/v1/events", content=province.opened(), headers=JSON).status_code
-                == 201
-            )
-            good = app.state.checkpoints.checkpoint()
-            assert good.size == 5 and check(parse_policy(
-                f"log {key.vkey()}\nwitness w1 {cosignature_vkey(KEYS[0])}\nwitness w2 {cosignature_vkey(KEYS[1])}\n"
-                "group both all w1 w2\nquorum both\n"), good.note).ok  # fmt: skip
-            seen = tmp_path / "seen.json"
-            args = [
-                "log",
-                "check",
-                "--url",
-                url,
-                "--state",
-                str(seen),
-                "--log-key",
-                key.vkey(),
-                "--once",
-            ]
-            assert main(args) == 0
-            # behind the application's back: event 2 is deleted and the tree rebuilt without it
-            recorder = app.state.ledger.recorder
-            leaves = recorder.log_leaves(0, 5)
-            kept = [leaves[i] for i in range(5) if i != 2]
-            with sqlite3.connect(db) as conn:
-                conn.execute("DELETE FROM log_leaves WHERE idx >= 2")
-                conn.executemany(
-                    "INSERT INTO log_leaves VALUES (?, ?, ?, ?)",
-                    [(i, leaf_hash(e), hashlib.sha256(e).hexdigest(), e)
-                     for i, e in enumerate(kept) if i >= 2],
-                )  # fmt: skip
-                conn.execute("DELETE FROM log_checkpoints")
-            # the log itself will not sign the rewritten store
-            assert main(["--database", f"sqlite:///{db}", "log", "audit"]) == 1
-            forged_root = root_of([leaf_hash(e) for e in kept])
-            forged = sign_note(format_checkpoint(Checkpoint(ORIGIN, 4, forged_root)), key.signer())
-            CheckpointStore(recorder).add(4, forged_root, forged)
-            # the witnesses: a checkpoint smaller than the one they cosigned (409 with their size)
-            for u in (u1, u2):
-                s = submit(u, 4, [], forged)
-                assert s.status == 409 and s.witness_size == 5 and not s.lines
-                s = submit(u, 5, [], forged)  # claiming their size does not help
-                assert s.status in (400, 409, 422) and not s.lines
-            # the monitor: what the log serves now is a rollback of what it saw
-            assert main(args) == 4
+    with registered_log(tmp_path) as (app, url, key, province, db, (u1, u2)):
+        assert (
+            httpx.post(url + "/v1/events", content=province.opened(), headers=JSON).status_code
+            == 201
+        )
+        good = app.state.checkpoints.checkpoint()
+        assert good.size == 5 and check(parse_policy(
+            f"log {key.vkey()}\nwitness w1 {cosignature_vkey(KEYS[0])}\nwitness w2 {cosignature_vkey(KEYS[1])}\n"
+            "group both all w1 w2\nquorum both\n"), good.note).ok  # fmt: skip
+        seen = tmp_path / "seen.json"
+        args = [
+            "log",
+            "check",
+            "--url",
+            url,
+            "--state",
+            str(seen),
+            "--log-key",
+            key.vkey(),
+            "--once",
+        ]
+        assert main(args) == 0
+        # behind the application's back: event 2 is deleted and the tree rebuilt without it
+        recorder = app.state.ledger.recorder
+        leaves = recorder.log_leaves(0, 5)
+        kept = [leaves[i] for i in range(5) if i != 2]
+        with sqlite3.connect(db) as conn:
+            conn.execute("DELETE FROM log_leaves WHERE idx >= 2")
+            conn.executemany(
+                "INSERT INTO log_leaves VALUES (?, ?, ?, ?)",
+                [(i, leaf_hash(e), hashlib.sha256(e).hexdigest(), e)
+                 for i, e in enumerate(kept) if i >= 2],
+            )  # fmt: skip
+            conn.execute("DELETE FROM log_checkpoints")
+        # the log itself will not sign the rewritten store
+        assert main(["--database", f"sqlite:///{db}", "log", "audit"]) == 1
+        forged_root = root_of([leaf_hash(e) for e in kept])
+        forged = sign_note(format_checkpoint(Checkpoint(ORIGIN, 4, forged_root)), key.signer())
+        CheckpointStore(recorder).add(4, forged_root, forged)
+        # the witnesses: a checkpoint smaller than the one they cosigned (409 with their size)
+        for u in (u1, u2):
+            s = submit(u, 4, [], forged)
+            assert s.status == 409 and s.witness_size == 5 and not s.lines
+            s = submit(u, 5, [], forged)  # claiming their size does not help
+            assert s.status in (400, 409, 422) and not s.lines
+        # the monitor: what the log serves now is a rollback of what it saw
+        assert main(args) == 4
 
 
 def test_a_tampered_stored_hash_re_signed_is_a_fork_to_witnesses_and_monitor(
@@ -205,53 +218,30 @@ def test_a_tampered_stored_hash_re_signed_is_a_fork_to_witnesses_and_monitor(
     from verify.checkpoint import Checkpoint, format_checkpoint
     from verify.note import sign_note
 
-    key = LogKey(tmp_path / "log-signer.key", ORIGIN)
-    key.create()
-    logs = [parse_verifier_key(key.vkey())]
-    province = Province(root=generate(), chairman=generate())
-    w = [
-        witness_app(Witness(k, logs, WitnessState(tmp_path / f"w{i}.json")))
-        for i, k in enumerate(KEYS[:2])
-    ]
-    db = tmp_path / "ledger.db"
-    with serve_app(w[0]) as u1, serve_app(w[1]) as u2:
-        settings = Settings(
-            database_url=f"sqlite:///{db}", scope=PROVINCE, origin=ORIGIN, data_dir=tmp_path,
-            trust_root=(province.root.public,), log_key_file=key.path, witnesses=(u1, u2),
-            checkpoint_interval=3600.0,
-        )  # fmt: skip
-        app = create_app(settings)
-        with serve_app(app) as url:
-            for envelope in province.registry_events():
-                assert (
-                    httpx.post(url + "/v1/events", content=envelope, headers=JSON).status_code
-                    == 201
-                )
-            good = app.state.checkpoints.checkpoint()
-            assert good.size == 4
-            args = ["log", "check", "--url", url, "--state", str(tmp_path / "seen.json"),
-                    "--log-key", key.vkey(), "--once"]  # fmt: skip
-            assert main(args) == 0
-            with sqlite3.connect(db) as conn:
-                conn.execute("UPDATE log_leaves SET leaf_hash = ? WHERE idx = 1", (b"\x01" * 32,))
-                conn.execute(
-                    "UPDATE log_nodes SET hash = ? WHERE level = 0 AND idx = 1", (b"\x01" * 32,)
-                )
-                conn.execute("DELETE FROM log_nodes WHERE level > 0")
-                conn.execute("DELETE FROM log_checkpoints")
-            assert main(["--database", f"sqlite:///{db}", "log", "audit"]) == 1
-            recorder = app.state.ledger.recorder
-            from verify.merkle import node_hash
-
-            hashes = [bytes(r[0]) for r in sqlite3.connect(db).execute(
-                "SELECT leaf_hash FROM log_leaves ORDER BY idx")]  # fmt: skip
-            forged_root = node_hash(
-                node_hash(hashes[0], hashes[1]), node_hash(hashes[2], hashes[3])
+    with registered_log(tmp_path) as (app, url, key, province, db, (u1, u2)):
+        good = app.state.checkpoints.checkpoint()
+        assert good.size == 4
+        args = ["log", "check", "--url", url, "--state", str(tmp_path / "seen.json"),
+                "--log-key", key.vkey(), "--once"]  # fmt: skip
+        assert main(args) == 0
+        with sqlite3.connect(db) as conn:
+            conn.execute("UPDATE log_leaves SET leaf_hash = ? WHERE idx = 1", (b"\x01" * 32,))
+            conn.execute(
+                "UPDATE log_nodes SET hash = ? WHERE level = 0 AND idx = 1", (b"\x01" * 32,)
             )
-            assert forged_root != good.root
-            forged = sign_note(format_checkpoint(Checkpoint(ORIGIN, 4, forged_root)), key.signer())
-            CheckpointStore(recorder).add(4, forged_root, forged)
-            for u in (u1, u2):
-                s = submit(u, 4, [], forged)
-                assert s.status == 409 and not s.lines
-            assert main(args) == 3
+            conn.execute("DELETE FROM log_nodes WHERE level > 0")
+            conn.execute("DELETE FROM log_checkpoints")
+        assert main(["--database", f"sqlite:///{db}", "log", "audit"]) == 1
+        recorder = app.state.ledger.recorder
+        from verify.merkle import node_hash
+
+        hashes = [bytes(r[0]) for r in sqlite3.connect(db).execute(
+            "SELECT leaf_hash FROM log_leaves ORDER BY idx")]  # fmt: skip
+        forged_root = node_hash(node_hash(hashes[0], hashes[1]), node_hash(hashes[2], hashes[3]))
+        assert forged_root != good.root
+        forged = sign_note(format_checkpoint(Checkpoint(ORIGIN, 4, forged_root)), key.signer())
+        CheckpointStore(recorder).add(4, forged_root, forged)
+        for u in (u1, u2):
+            s = submit(u, 4, [], forged)
+            assert s.status == 409 and not s.lines
+        assert main(args) == 3
