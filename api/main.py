@@ -32,6 +32,7 @@ from api.routes import (
     pages,
     provinces,
     readmodels,
+    registry,
     units,
 )
 from api.routes.anchors import router as anchors_router
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None, cosign: Cosigner | None = None)
         pages,
         readmodels,
         log,
+        registry,
     )
     for module in routers:
         app.include_router(module.router)
