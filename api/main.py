@@ -28,6 +28,7 @@ from api.routes import (
     evaluations,
     events,
     health,
+    impact,
     log,
     pages,
     provinces,
@@ -99,6 +100,7 @@ def create_app(settings: Settings | None = None, cosign: Cosigner | None = None)
         readmodels,
         log,
         registry,
+        impact,
     )
     for module in routers:
         app.include_router(module.router)

@@ -49,6 +49,21 @@ def proposed(reg: RegistryState, doc: dict[str, Any]) -> tuple[Catalog, Catalog,
             "a correction file needs catalog_id, changes and years",
             "tệp đính chính cần catalog_id, changes và years",
         )
+    ok = (
+        isinstance(doc["catalog_id"], str)
+        and isinstance(doc["changes"], dict)
+        and isinstance(doc["years"], list)
+        and all(isinstance(y, int) and not isinstance(y, bool) for y in doc["years"])
+        and isinstance(doc.get("from_version", 0), int)
+        and isinstance(doc.get("legal_basis", ""), str)
+    )
+    if not ok:
+        raise BadEvent(
+            "catalog_id must be text, changes an object, years a list of years, "
+            "from_version a number",
+            "catalog_id phải là văn bản, changes là đối tượng, years là danh sách năm, "
+            "from_version là số",
+        )
     versions = reg.catalog_versions.get(doc["catalog_id"], {})
     latest = max(versions) if versions else 0
     data = {

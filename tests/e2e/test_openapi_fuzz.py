@@ -24,8 +24,14 @@ schema = schemathesis.openapi.from_dict(DOCUMENT)
 # A schema-valid envelope is still refused unless it carries a real signature by an
 # enrolled official over a payload that fits the ledger: no schema can say that, so the
 # "schema-valid data is accepted" check does not apply to submissions (every other does).
-# Nor to comments: they are taken only while a unit's drafts are posted (409 otherwise).
-SIGNED_CONTENT = {("POST", "/v1/events"), ("POST", "/v1/evaluations/{unit_code}/{year}/comments")}
+# Nor to comments: they are taken only while a unit's drafts are posted (409 otherwise);
+# nor to corrections and their impact, which must name the catalog's real values.
+SIGNED_CONTENT = {
+    ("POST", "/v1/events"),
+    ("POST", "/v1/evaluations/{unit_code}/{year}/comments"),
+    ("POST", "/v1/impact"),
+    ("GET", "/v1/corrections/{catalog_id}/{version}/impact"),
+}
 
 
 @schema.parametrize()

@@ -68,3 +68,40 @@ def test_a_province_year_bundle(opened: TestClient) -> None:
     assert f'"kind":"province","unit":"{PROVINCE}","year":{YEAR}' in r.text
     problem(opened.get(f"/v1/provinces/01/{YEAR}/bundle"), 404, "not_found")
     problem(opened.get(f"/v1/provinces/9/{YEAR}/bundle"), 422, "invalid_request")
+
+
+def P(v: str) -> dict[str, str]:
+    return {"value": v, "status": "provisional", "source": "Đính chính thử nghiệm"}
+
+
+CORRECTION = {
+    "catalog_id": "qd25-2021", "from_version": 1, "legal_basis": "Quyết định số 1/QĐ-BTP (thử nghiệm)",
+    "changes": {"TC2.1.max_points": P("3"), "TC2.max_points": P("28"),
+                "TC3.1.max_points": P("8.75"), "TC3.max_points": P("22")},
+    "years": [2023],
+}  # fmt: skip
+
+
+def test_impact_of_an_unsigned_correction_over_http_and_its_errors(demo_url: str) -> None:
+    """The same report as ``minhbach impact --correction``, over the demo; nothing stored."""
+    import os
+    from pathlib import Path
+
+    from api.config import Settings
+    from api.main import create_app
+
+    settings = Settings(database_url=demo_url, data_dir=Path(os.environ["MINHBACH_DATA_DIR"]))
+    with TestClient(create_app(settings)) as c:
+        before = c.app.state.ledger.recorder.log_head()[0]  # type: ignore[attr-defined]
+        r = c.post("/v1/impact", json=CORRECTION)
+        assert r.status_code == 200, r.text
+        report = r.json()
+        assert report["catalog_id"] == "qd25-2021" and report["years"] == [2023]
+        assert report["unit_years_considered"] > 0 and isinstance(report["changed"], list)
+        assert report["correction"].startswith("unsigned correction")
+        problem(c.post("/v1/impact", json={"catalog_id": "qd25-2021"}), 422, "bad_event")
+        problem(c.post("/v1/impact", content=b"{", headers={"content-type": "application/json"}),
+                400, "malformed_json")  # fmt: skip
+        problem(c.post("/v1/impact", content=b"x"), 415, "unsupported_media_type")
+        problem(c.get("/v1/corrections/qd25-2021/2/impact"), 422, "bad_catalog")
+        assert c.app.state.ledger.recorder.log_head()[0] == before  # type: ignore[attr-defined]
