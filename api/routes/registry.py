@@ -2,7 +2,8 @@
 ``GET /v1/catalogs`` and ``/v1/catalogs/{id}`` (criteria catalogs, every value with its
 provenance), ``GET /v1/officials`` and ``/v1/keys/{key_id}`` (who may sign what, and until
 when), ``GET /v1/log/envelopes`` (every stored envelope in log order, like ``events export``) and
-``GET /v1/provinces/{code}/{year}/bundle`` (a province-year audit bundle)."""
+``GET /v1/provinces/{code}/{year}/bundle`` and ``GET /v1/log/bundle`` (audit bundles of a
+province-year and of the whole log)."""
 
 from __future__ import annotations
 
@@ -12,14 +13,14 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
-from api.bundle import Exporter, NothingToExport, province_scope
+from api.bundle import LOG_SCOPE, Exporter, NothingToExport, province_scope
 from api.deps import LedgerDep, ReadsDep
 from api.openapi import problems
 from api.pagination import DEFAULT_LIMIT, Cursor, Limit, link_next, paginate
 from api.problems import not_found
 from projections.catalog_view import catalog_block
 from projections.format import certificate, iso
-from verify.bundle.format import MEDIA_TYPE
+from verify.bundle.format import MEDIA_TYPE, Scope
 from verify.law.correction import catalog_to_doc
 
 router = APIRouter(prefix="/v1")
@@ -172,6 +173,30 @@ async def list_events(
     return items
 
 
+def _bundle(request: Request, ledger: Any, scope: Scope, name: str) -> StreamingResponse:
+    source = request.app.state.checkpoints
+    try:
+        lines = Exporter(ledger).lines(scope, source.latest(ledger), log_key=source.vkey())
+    except NothingToExport as e:
+        raise not_found(e.en, e.vi, **e.evidence) from None
+    return StreamingResponse(
+        lines,
+        media_type=MEDIA_TYPE,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.get(
+    "/log/bundle",
+    tags=["log"],
+    summary="Gói kiểm toán của toàn bộ sổ / The whole log as one audit bundle",
+    response_class=StreamingResponse,
+    responses={200: {"content": {MEDIA_TYPE: {}}}, **problems(404, 422)},
+)
+def get_log_bundle(request: Request, ledger: LedgerDep) -> StreamingResponse:
+    return _bundle(request, ledger, LOG_SCOPE, "minhbach-log.bundle.jsonl")
+
+
 @router.get(
     "/provinces/{province_code}/{year}/bundle",
     tags=["provinces"],
@@ -185,16 +210,5 @@ def get_province_bundle(
     province_code: Annotated[str, Path(pattern=r"^\d{2}$")],
     year: Annotated[int, Path(ge=2000, le=2100)],
 ) -> StreamingResponse:
-    source = request.app.state.checkpoints
-    try:
-        lines = Exporter(ledger).lines(
-            province_scope(province_code, year), source.latest(ledger), log_key=source.vkey()
-        )
-    except NothingToExport as e:
-        raise not_found(e.en, e.vi, **e.evidence) from None
-    name = f"minhbach-{province_code}-{year}.bundle.jsonl"
-    return StreamingResponse(
-        lines,
-        media_type=MEDIA_TYPE,
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    scope = province_scope(province_code, year)
+    return _bundle(request, ledger, scope, f"minhbach-{province_code}-{year}.bundle.jsonl")

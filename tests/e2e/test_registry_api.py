@@ -105,3 +105,17 @@ def test_impact_of_an_unsigned_correction_over_http_and_its_errors(demo_url: str
         problem(c.post("/v1/impact", content=b"x"), 415, "unsupported_media_type")
         problem(c.get("/v1/corrections/qd25-2021/2/impact"), 422, "bad_catalog")
         assert c.app.state.ledger.recorder.log_head()[0] == before  # type: ignore[attr-defined]
+
+
+def test_the_whole_log_as_one_bundle_verifies_offline(opened: TestClient, tmp_path: object) -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    r = opened.get("/v1/log/bundle")
+    assert r.status_code == 200 and '"kind":"log"' in r.text
+    path = Path(str(tmp_path)) / "log.jsonl"
+    path.write_bytes(r.content)
+    done = subprocess.run([sys.executable, "-m", "verify", str(path), "--json"],
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert done.returncode in (0, 3), done.stdout[-1500:] + done.stderr[-1500:]
