@@ -196,12 +196,17 @@ def register(sub: Any) -> None:
         "--correction",
         help="tệp đính chính chưa ký / an unsigned correction JSON file, to see its impact first",
     )  # fmt: skip
-    im.add_argument("--catalog-id", help="bộ tiêu chí / catalog id (default: any catalog with that corrected version)")
+    im.add_argument(
+        "--catalog-id",
+        help="bộ tiêu chí / catalog id (default: any catalog with that corrected version)",
+    )
     im.add_argument("--json", action="store_true", help="in JSON / print JSON")
     im.set_defaults(func=cmd_impact)
 
 
 def register_events(events_sub: Any) -> None:
-    ip = events_sub.add_parser("import", help="nhập phong bì / judge and append envelopes (JSON lines)")
+    ip = events_sub.add_parser(
+        "import", help="nhập phong bì / judge and append envelopes (JSON lines)"
+    )
     ip.add_argument("file")
     ip.set_defaults(func=cmd_events_import)

@@ -47,6 +47,7 @@ class Settings:
 
     def intake_key_path(self) -> Path:
         return self.intake_key_file or self.data_dir / "intake-key.pem"
+
     log_key_file: Path | None = None  # None: <data_dir>/log-signer.key
     witnesses: tuple[str, ...] = ()
     checkpoint_interval: float = 5.0

@@ -273,9 +273,15 @@ WORDS = {
     "log_entry_type": ("Loại sự kiện", "Event type"),
     "log_entry_unit": ("Đơn vị, năm", "Unit, year"),
     "log_entry_bytes": ("Tải phong bì đã ký", "Download the signed envelope"),
-    "log_entry_proof": ("Tải bằng chứng bao hàm (tlog-proof)", "Download the inclusion proof (tlog-proof)"),
+    "log_entry_proof": (
+        "Tải bằng chứng bao hàm (tlog-proof)",
+        "Download the inclusion proof (tlog-proof)",
+    ),
     "receipt": ("biên nhận", "receipt"),
-    "bundle_download": ("Tải gói kiểm toán để tự xác minh", "Download the audit bundle to verify it yourself"),
+    "bundle_download": (
+        "Tải gói kiểm toán để tự xác minh",
+        "Download the audit bundle to verify it yourself",
+    ),
     "log_check_text": (
         "Cách kiểm tra điểm kiểm, chữ ký của các bên chứng kiến và bằng chứng: xem",
         "How to check the checkpoint, the witnesses' cosignatures and proofs: see",

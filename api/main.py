@@ -58,7 +58,9 @@ def create_app(settings: Settings | None = None, cosign: Cosigner | None = None)
         await batcher.start()
         key = LogKey(settings.log_key_path, settings.origin or f"minhbach.example/{settings.scope}")
         key.ensure()  # made (and logged) if missing; ``minhbach log init`` makes it beforehand
-        checkpoints = Checkpointer(ledger, key, settings.witnesses, cosign or default_cosigner(ledger.recorder))
+        checkpoints = Checkpointer(
+            ledger, key, settings.witnesses, cosign or default_cosigner(ledger.recorder)
+        )
         signing = asyncio.create_task(checkpoints.run(settings.checkpoint_interval))
         app.state.checkpoints = checkpoints
         app.state.readmodels = models

@@ -48,13 +48,13 @@ class Job:
 
 
 def plan(
-    ledger: Ledger, origin: str, base_url: str
+    ledger: Ledger, origin: str, base_url: str, vkey: str | None = None
 ) -> tuple[list[Job], list[tuple[int, list[dict[str, Any]]]]]:
     """Every page of the site, and the province rows of each year (for the JSON files)."""
     jobs = [
         Job("home.html", static_page_path("home"), lambda: views.home_view(ledger)),
         Job("verify.html", static_page_path("verify"),
-            lambda: views.verify_view(ledger, origin, base_url)),
+            lambda: views.verify_view(ledger, origin, base_url, vkey)),
         Job("log.html", static_page_path("log"), lambda: views.log_view(ledger, origin)),
     ]  # fmt: skip
     years = []
@@ -98,7 +98,7 @@ def export_site(
     With ``checkpoint`` (a signed note and the log's verifier key), also one audit bundle
     per province-year under ``bundles/`` (``api.bundle``), which the unit pages link to."""
     result = ExportResult()
-    jobs, years = plan(ledger, origin, base_url)
+    jobs, years = plan(ledger, origin, base_url, checkpoint[1] if checkpoint else None)
     if on_total:
         on_total(len(jobs) + 1)
     out.mkdir(parents=True, exist_ok=True)

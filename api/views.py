@@ -215,5 +215,7 @@ def log_view(
     }  # fmt: skip
 
 
-def verify_view(ledger: Ledger, origin: str, base_url: str) -> dict[str, Any]:
-    return {"province": province_of(ledger), "origin": origin, "base_url": base_url}
+def verify_view(
+    ledger: Ledger, origin: str, base_url: str, vkey: str | None = None
+) -> dict[str, Any]:
+    return {"province": province_of(ledger), "origin": origin, "base_url": base_url, "vkey": vkey}

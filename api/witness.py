@@ -219,7 +219,9 @@ def create_app(witness: Witness, max_body: int = MAX_BODY) -> FastAPI:
 
     async def http(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
-        return problem_response(http_problem(exc.status_code, request, dict(exc.headers or {})), request)
+        return problem_response(
+            http_problem(exc.status_code, request, dict(exc.headers or {})), request
+        )
 
     app.add_exception_handler(LocalizedError, localized)
     app.add_exception_handler(StarletteHTTPException, http)

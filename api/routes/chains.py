@@ -42,4 +42,10 @@ def get_chain_head(
             unit=unit_code,
             year=year,
         )
-    return {"kind": kind, "unit": unit_code, "year": year, "head": chain.head, "length": chain.length}
+    return {
+        "kind": kind,
+        "unit": unit_code,
+        "year": year,
+        "head": chain.head,
+        "length": chain.length,
+    }

@@ -61,8 +61,12 @@ def receipt_of(a: Accepted) -> dict[str, Any]:
         201: {"description": "Đã ghi / Recorded: the receipt"},
         **problems(400, 403, 404, 409, 413, 415, 422, 429),
     },
-    openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
-        "schema": COMMENT_SCHEMA}}}},  # fmt: skip
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": COMMENT_SCHEMA}},
+        }
+    },  # fmt: skip
 )
 async def post_comment(request: Request, unit_code: UnitCode, year: Year) -> JSONResponse:
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()

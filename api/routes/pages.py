@@ -103,7 +103,9 @@ async def province_page(
     request: Request, year: YearPath, district: Text = None, group: Text = None, q: Text = None,
 ) -> Response:  # fmt: skip
     filters = views.Filters.parse(district, group, q)
-    return await page(request, "province.html", lambda r, s: views.province_view(r, year, filters, s))
+    return await page(
+        request, "province.html", lambda r, s: views.province_view(r, year, filters, s)
+    )
 
 
 @router.get("/u/{unit_code}/{year}", response_class=HTMLResponse)
@@ -127,7 +129,11 @@ async def unit_page(request: Request, unit_code: UnitPath, year: YearPath) -> Re
 async def verify_page(request: Request) -> Response:
     settings: Settings = request.app.state.settings
     base = str(request.base_url).rstrip("/")
-    return await page(request, "verify.html", lambda r, _: views.verify_view(r, settings.origin, base))
+    checkpoints = getattr(request.app.state, "checkpoints", None)
+    vkey = checkpoints.vkey() if checkpoints is not None else None
+    return await page(
+        request, "verify.html", lambda r, _: views.verify_view(r, settings.origin, base, vkey)
+    )
 
 
 @router.get("/log", response_class=HTMLResponse)

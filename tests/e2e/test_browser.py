@@ -189,3 +189,29 @@ def test_resident_comments_on_posted_drafts_and_keeps_the_receipt(
     assert len(leaf) == 64 and index > 0
     page.get_by_role("link", name="Quay lại trang của xã").click()
     assert page.get_by_text(text).is_visible()
+
+
+def test_resident_follows_the_verify_page_and_the_log_check_passes(
+    page: Any, live: LiveServer, tmp_path: Path
+) -> None:
+    """The commands on the verify page, copied as shown, work against this server."""
+    import shlex
+    import subprocess
+    import sys
+
+    page.goto(live.url + "/verify")
+    command = page.locator("#cmd-log-check").inner_text()
+    assert command.startswith("minhbach log check --url " + live.url)
+    args = shlex.split(command)[1:]
+    run = [
+        sys.executable,
+        "-c",
+        "import sys; from api.cli import main; sys.exit(main(sys.argv[1:]))",
+    ]
+    done = subprocess.run([*run, *args], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (tmp_path / "seen.json").is_file()
+    again = subprocess.run([*run, *args], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert again.returncode == 0, again.stdout + again.stderr
+    vkey = page.locator("#log-vkey").inner_text()
+    assert httpx.get(live.url + "/v1/log/key").json()["vkey"] == vkey
