@@ -114,9 +114,9 @@ class Intake:
         return rec is not None and rec.role.value == "public_intake"
 
 
-def posting_open(ledger: Ledger, unit: str, year: int) -> bool:
-    ev = ledger.evaluation(unit, year)
-    return ev is not None and any(p["end"] is None for p in ev.postings.values())
+def posting_open(ev: Any) -> bool:
+    """The drafts are posted now: a channel's posting started and has not ended."""
+    return any(p["end"] is None for p in ev.postings.values())
 
 
 @dataclass(frozen=True)
@@ -140,13 +140,14 @@ async def record_comment(
             "this server takes no comments (no enrolled public intake key)",
             "máy chủ này chưa nhận ý kiến trực tuyến (chưa có khoá cổng tiếp nhận được đăng ký)",
         )  # fmt: skip
-    if ledger.evaluation(unit, year) is None:
+    ev = ledger.evaluation(unit, year)
+    if ev is None:
         raise not_found(
             f"no evaluation of {unit} for {year}",
             f"không có hồ sơ đánh giá của {unit} năm {year}",
             unit=unit, year=year,
         )  # fmt: skip
-    if not posting_open(ledger, unit, year):
+    if not posting_open(ev):
         raise ApiProblem(
             409, "posting_closed", "Not posted",
             f"the drafts of {unit} for {year} are not posted now: comments are taken only "

@@ -253,3 +253,22 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(LocalizedError, _localized)
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(StarletteHTTPException, _http)
+
+
+async def json_body(request: Request, what_en: str, what_vi: str) -> Any:
+    """The request's body parsed as JSON, or a 415 (not ``application/json``) or 400
+    (malformed) problem naming ``what`` was to be sent."""
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media != "application/json":
+        raise ApiProblem(
+            415, "unsupported_media_type", "Unsupported media type",
+            f"send the {what_en} as application/json",
+            f"hãy gửi {what_vi} dưới dạng application/json", content_type=media,
+        )  # fmt: skip
+    try:
+        return json.loads(await request.body())
+    except (ValueError, UnicodeDecodeError):
+        raise ApiProblem(
+            400, "malformed_json", "Malformed JSON",
+            "the body is not valid JSON", "nội dung gửi lên không phải JSON hợp lệ",
+        ) from None  # fmt: skip

@@ -5,7 +5,6 @@ answering with a receipt: the comment's log index, leaf and envelope hashes, and
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -14,7 +13,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from api.comments import MAX_AUTHOR, MAX_TEXT, Accepted, record_comment
 from api.openapi import problems
 from api.pages import render
-from api.problems import ApiProblem, status_of
+from api.problems import ApiProblem, json_body, status_of
 from api.routes.evaluations import UnitCode, Year
 from api.routes.pages import UnitPath, YearPath
 from verify.errors import LocalizedError
@@ -69,20 +68,7 @@ def receipt_of(a: Accepted) -> dict[str, Any]:
     },  # fmt: skip
 )
 async def post_comment(request: Request, unit_code: UnitCode, year: Year) -> JSONResponse:
-    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media != "application/json":
-        raise ApiProblem(
-            415, "unsupported_media_type", "Unsupported media type",
-            "send the comment as application/json", "hãy gửi ý kiến dưới dạng application/json",
-            content_type=media,
-        )  # fmt: skip
-    try:
-        doc = json.loads(await request.body())
-    except (ValueError, UnicodeDecodeError):
-        raise ApiProblem(
-            400, "malformed_json", "Malformed JSON",
-            "the body is not valid JSON", "nội dung gửi lên không phải JSON hợp lệ",
-        ) from None  # fmt: skip
+    doc = await json_body(request, "comment", "ý kiến")
     if not isinstance(doc, dict) or set(doc) - {"text", "author"}:
         raise ApiProblem(
             422, "invalid_comment", "Invalid comment",

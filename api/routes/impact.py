@@ -5,14 +5,13 @@ on a worker thread: an analysis for officials and inspectors, not a hot path."""
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
 from fastapi.concurrency import run_in_threadpool
 
 from api.openapi import problems
-from api.problems import ApiProblem, not_found
+from api.problems import json_body, not_found
 from projections.fastpath import TrustedReplay
 from projections.impact import impact, proposed, signed_correction
 from projections.store import ProjectionStore
@@ -73,15 +72,7 @@ async def signed_impact(
     },  # fmt: skip
 )
 async def proposed_impact(request: Request) -> dict[str, Any]:
-    if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
-        raise ApiProblem(415, "unsupported_media_type", "Unsupported media type",
-                         "send the correction as application/json",
-                         "hãy gửi đính chính dưới dạng application/json")  # fmt: skip
-    try:
-        doc = json.loads(await request.body())
-    except (ValueError, UnicodeDecodeError):
-        raise ApiProblem(400, "malformed_json", "Malformed JSON", "the body is not valid JSON",
-                         "nội dung gửi lên không phải JSON hợp lệ") from None  # fmt: skip
+    doc = await json_body(request, "correction", "đính chính")
 
     def run() -> dict[str, Any]:
         chains = _chains(request)
