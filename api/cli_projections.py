@@ -1,7 +1,7 @@
 """CLI commands of the read models: ``rebuild``, ``project run``, ``report``, ``impact``
 and ``events import`` (registered into ``api.cli.build_parser``).
 
-    minhbach rebuild [--projection NAME]            # from the first event; prints digests
+    minhbach rebuild [--projection NAME] [--jobs N]  # from the first event; prints digests
     minhbach project run                             # follow the log (PostgreSQL)
     minhbach report form08 --unit 964 --year 2023 [--format csv]
     minhbach report history --unit 32002
@@ -22,8 +22,9 @@ from api.config import Settings
 from projections.engine import NAMES
 from projections.fastpath import TrustedReplay
 from projections.impact import impact, proposed, signed_correction
+from projections.parallel import default_jobs, rebuild_parallel
 from projections.reports import to_csv
-from projections.runner import Runner, rebuild
+from projections.runner import Runner
 from projections.store import ProjectionStore
 
 REPORT_KEYS = {
@@ -51,12 +52,14 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
         TimeElapsedColumn(),
     ) as bar:  # fmt: skip
         task = bar.add_task("Dựng lại / rebuilding", total=store.log_size())
-        _, result = rebuild(
-            store, names, progress=lambda done, total: bar.update(task, completed=done, total=total)
-        )
+        result = rebuild_parallel(
+            store, names, jobs=args.jobs,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )  # fmt: skip
     rate = result.events / result.seconds if result.seconds else 0.0
     print(
-        f"{result.events} sự kiện / events in {result.seconds:.2f} s ({rate:,.0f}/s)",
+        f"{result.events} sự kiện / events in {result.seconds:.2f} s ({rate:,.0f}/s,"
+        f" {result.jobs} tiến trình / processes)",
         file=sys.stderr,
     )
     print(json.dumps({"events": result.events, "digests": result.digests}, indent=2))
@@ -163,6 +166,11 @@ def register(sub: Any) -> None:
     rb.add_argument(
         "--projection", action="append", choices=NAMES,
         help="chỉ bảng này (lặp lại được) / only this read model (repeatable; default: all)",
+    )  # fmt: skip
+    rb.add_argument(
+        "--jobs", type=int, default=default_jobs(),
+        help="số tiến trình / worker processes, each with a share of the provinces"
+        " (default: the number of cores, at most 8; 1 = in this process)",
     )  # fmt: skip
     rb.set_defaults(func=cmd_rebuild)
 

@@ -1,4 +1,4 @@
-"""``python -m projections run|rebuild [--database URL] [--projection NAME]``.
+"""``python -m projections run|rebuild [--database URL] [--projection NAME] [--jobs N]``.
 
 The projection runner in its own process (PostgreSQL deployments), or a rebuild.
 ``--database`` defaults to ``MINHBACH_DATABASE_URL``.
@@ -14,7 +14,8 @@ import sys
 import threading
 
 from projections.engine import NAMES
-from projections.runner import Runner, rebuild
+from projections.parallel import default_jobs, rebuild_parallel
+from projections.runner import Runner
 from projections.store import ProjectionStore
 
 
@@ -24,6 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--database", default=os.environ.get("MINHBACH_DATABASE_URL"))
     p.add_argument("--projection", action="append", choices=NAMES)
     p.add_argument("--poll", type=float, default=0.2)
+    p.add_argument("--jobs", type=int, default=default_jobs(), help="rebuild: worker processes")
     args = p.parse_args(argv)
     if not args.database:
         print("--database or MINHBACH_DATABASE_URL is required", file=sys.stderr)
@@ -31,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     store = ProjectionStore(args.database)
     names = args.projection or list(NAMES)
     if args.command == "rebuild":
-        _, result = rebuild(store, names)
+        result = rebuild_parallel(store, names, jobs=args.jobs)
         print(json.dumps({"events": result.events, "digests": result.digests}, indent=2))
         return 0
     stop = threading.Event()

@@ -20,6 +20,8 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+import orjson
+
 from projections.dashboard import dashboard, unit_row
 from projections.fastpath import TrustedReplay
 from projections.history import lineage_head, predecessors, unit_history
@@ -38,14 +40,25 @@ _GLOBAL = {"LedgerInitialised", "UnitsRegistered", "CatalogPublished", "CatalogC
 
 
 def canonical(doc: Any) -> str:
-    """The stored text of a document: sorted keys, no spaces, UTF-8 (no floats exist)."""
-    return json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    """The stored text of a document: sorted keys, no spaces, UTF-8 (no floats exist).
+
+    orjson gives the same text as ``json.dumps(sort_keys=True, ensure_ascii=False,
+    separators=(",", ":"))`` at a third of the cost (tested); what it refuses (non-text
+    keys, lone surrogates, huge integers) goes through ``json`` as before."""
+    try:
+        return orjson.dumps(doc, option=orjson.OPT_SORT_KEYS).decode()
+    except TypeError:
+        return json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 class Projector:
-    def __init__(self, chains: TrustedReplay | None = None) -> None:
+    """``scope``: compute only the documents of these provinces (a parallel rebuild's
+    share, ``projections.parallel``); the chains then hold only those provinces' events."""
+
+    def __init__(self, chains: TrustedReplay | None = None, scope: set[str] | None = None) -> None:
         self.chains = chains or TrustedReplay()
         self.evals: dict[tuple[str, int], dict[str, Any]] = {}
+        self.scope = scope
 
     def feed(self, rows: Iterable[tuple[str | None, bytes]]) -> int:
         return self.chains.feed_all(rows)
@@ -111,6 +124,9 @@ class Projector:
                 if c.district:
                     districts.setdefault(c.district, []).append(c)
             district_level = cat.authority.level.value == "district"
+            if self.scope is not None:
+                provinces = {p: m for p, m in provinces.items() if p in self.scope}
+                districts = {d: m for d, m in districts.items() if m[0].province in self.scope}
             for code, members in sorted(provinces.items()):
                 prov = unit_in_force(reg, code, y) or reg.unit_in(code, y)
                 if prov is None:
@@ -129,10 +145,10 @@ class Projector:
         for r, y in sorted(rounds):
             rnd = self.chains.round(r, y)
             if rnd is not None and rnd.decision is not None:
-                members = {
+                round_docs = {
                     u: d for u in self.chains.units_of_round(r, y) if (d := self.evals.get((u, y)))
                 }
-                ch["reports"][f"08/{r}/{y}"] = form08(reg, rnd, members)
+                ch["reports"][f"08/{r}/{y}"] = form08(reg, rnd, round_docs)
         self._histories(ch, {u for u, _ in dirty}, full)
 
     def _dashboard(
@@ -157,7 +173,8 @@ class Projector:
         if full:
             keys = set(by_unit) | {lineage_head(reg, u) for u in by_unit}
             keys |= {c for c, vs in reg.unit_history.items() if vs[-1].level == "commune"
-                     and vs[-1].valid_until is None}  # fmt: skip
+                     and vs[-1].valid_until is None
+                     and (self.scope is None or vs[-1].province in self.scope)}  # fmt: skip
         else:
             keys = units | {lineage_head(reg, u) for u in units}
         for code in sorted(keys):

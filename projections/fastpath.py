@@ -62,7 +62,12 @@ def decode(envelope: bytes | str) -> Payload:
         b64 = raw[len(_PREFIX) : raw.index(b'"', len(_PREFIX))]
     else:
         b64 = json.loads(raw)["payload"].encode("ascii")
-    doc = orjson.loads(base64.b64decode(b64))  # UTF-8 checked by the judge on the way in
+    return payload_of(base64.b64decode(b64))
+
+
+def payload_of(raw: bytes) -> Payload:
+    """A stored payload's JSON bytes (UTF-8 and schema checked by the judge on the way in)."""
+    doc = orjson.loads(raw)
     return Payload(
         doc["type"], doc["v"], doc["unit"], doc["year"], doc["prev"],
         tuple(doc["signers"]), fast_time(doc["time"]), doc["data"],
@@ -81,6 +86,7 @@ class TrustedReplay:
         self.evaluations: dict[tuple[str, int], EvaluationState] = {}
         self.rounds: dict[tuple[str, int], RoundState] = {}
         self.round_of: dict[tuple[str, int], str] = {}  # (unit, year) -> round unit
+        self.members: dict[tuple[str, int], list[str]] = {}  # (round unit, year) -> units
         self.size = 0  # next log index
         self.touched: set[tuple[str, str, int | None]] = set()
 
@@ -98,8 +104,11 @@ class TrustedReplay:
     def feed(self, envelope: bytes | str, digest: str | None = None) -> Payload:
         """Apply one stored envelope; ``digest`` is its hash as the log recorded it."""
         p = decode(envelope)
-        if digest is None:
-            digest = envelope_hash(envelope)
+        self.feed_payload(p, envelope_hash(envelope) if digest is None else digest)
+        return p
+
+    def feed_payload(self, p: Payload, digest: str) -> None:
+        """Apply one stored envelope's payload, ``digest`` being the envelope's hash."""
         chain = spec_for(p.type).chain
         state: ChainState
         if chain == "registry":
@@ -118,7 +127,8 @@ class TrustedReplay:
                 state = EvaluationState()
                 state.start(digest, p)
                 self.evaluations[key] = state
-                self.round_of[key] = self._round_unit(p.unit, p.year)
+                self.round_of[key] = r = self._round_unit(p.unit, p.year)
+                self.members.setdefault((r, p.year), []).append(p.unit)
             else:
                 ev.apply(digest, p)
             self.touched.add(("evaluation", p.unit, p.year))
@@ -134,7 +144,6 @@ class TrustedReplay:
                 rnd.apply(digest, p)
             self.touched.add(("round", p.unit, p.year))
         self.size += 1
-        return p
 
     def feed_all(self, rows: Iterable[tuple[str | None, bytes]]) -> int:
         """Feed ``(envelope_hash, envelope)`` rows; returns how many."""
@@ -162,4 +171,4 @@ class TrustedReplay:
             return ""
 
     def units_of_round(self, round_unit: str, year: int) -> list[str]:
-        return sorted(u for (u, y), r in self.round_of.items() if y == year and r == round_unit)
+        return sorted(self.members.get((round_unit, year), ()))

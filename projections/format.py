@@ -56,15 +56,25 @@ def _instant(t: datetime) -> tuple[str, str, str]:
 
 
 def instant(t: datetime | None) -> dict[str, str | None] | None:
-    """An instant as the machine and the reader each want it."""
-    if t is None:
-        return None
+    """An instant as the machine and the reader each want it (one shared dict per
+    instant: documents are never mutated once built)."""
+    return None if t is None else _instant_doc(t)
+
+
+@lru_cache(maxsize=1 << 16)
+def _instant_doc(t: datetime) -> dict[str, str | None]:
     utc, day, local = _instant(t)
     return {"utc": utc, "date": day, "local": local}
 
 
 def points(d: Decimal | None) -> str | None:
-    return None if d is None else dec_str(d)
+    return None if d is None else _points(d)
+
+
+@lru_cache(maxsize=1 << 12)
+def _points(d: Decimal) -> str:
+    """``dec_str`` depends only on the value, and a catalog has few distinct values."""
+    return dec_str(d)
 
 
 def signer(reg: Registry | None, key_id: str) -> dict[str, Any]:

@@ -30,6 +30,7 @@ class RebuildResult:
     seconds: float
     fold_seconds: float
     digests: dict[str, str]
+    jobs: int = 1  # worker processes that computed the documents (projections.parallel)
 
 
 def rebuild(
@@ -53,8 +54,7 @@ def rebuild(
     t_fold = time.perf_counter() - t0
     changes = projector.compute(None)
     projector.chains.take_touched()
-    store.replace(changes, names, done)
-    digests = dict(store.digests(names))
+    digests = store.replace(changes, names, done)
     return projector, RebuildResult(done, time.perf_counter() - t0, t_fold, digests)
 
 

@@ -70,8 +70,10 @@ def assessment_of(ev: Evaluation, cat: Catalog) -> tuple[str, Assessment]:
     return "self", assess(cat, self_points(ev), ev.disqualified)
 
 
-def totals(ev: Evaluation, cat: Catalog) -> dict[str, Any]:
-    basis, a = assessment_of(ev, cat)
+def totals(
+    ev: Evaluation, cat: Catalog, counted: tuple[str, Assessment] | None = None
+) -> dict[str, Any]:
+    basis, a = counted or assessment_of(ev, cat)
     th = cat.thresholds
     return {
         "basis": basis,
@@ -88,9 +90,11 @@ def totals(ev: Evaluation, cat: Catalog) -> dict[str, Any]:
     }
 
 
-def eligibility(ev: Evaluation, cat: Catalog) -> dict[str, Any]:
+def eligibility(
+    ev: Evaluation, cat: Catalog, counted: tuple[str, Assessment] | None = None
+) -> dict[str, Any]:
     """Whether the counted scores meet the recognition conditions, and why not."""
-    basis, a = assessment_of(ev, cat)
+    basis, a = counted or assessment_of(ev, cat)
     return {
         "basis": basis,
         "meets": a.meets,

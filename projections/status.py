@@ -28,7 +28,7 @@ from projections.commune import (
 from projections.fastpath import Chains
 from projections.format import instant, signer, vn_date
 from projections.round_view import council_view, decision_view, publications_view
-from projections.scores import eligibility, score_table, totals
+from projections.scores import assessment_of, eligibility, score_table, totals
 from verify.law.catalog import Catalog
 from verify.law.rules import evaluation_findings
 from verify.process.authority import authority_of
@@ -101,6 +101,7 @@ def evaluation_status(chains: Chains, unit: str, year: int) -> dict[str, Any] | 
         return None
     ev, reg, cat, rnd = ctx
     u = reg.unit_in(unit, year) or reg.units.get(unit)
+    counted = assessment_of(ev, cat)
     return {
         "unit": {
             "code": unit,
@@ -113,8 +114,8 @@ def evaluation_status(chains: Chains, unit: str, year: int) -> dict[str, Any] | 
         "catalog": catalog_block(reg, cat, year),
         "stage": stage_of(ev, rnd),
         "criteria": score_table(ev, cat),
-        "totals": totals(ev, cat),
-        "eligibility": eligibility(ev, cat),
+        "totals": totals(ev, cat, counted),
+        "eligibility": eligibility(ev, cat, counted),
         "correction": correction_marks(reg, ev, cat, year),
         "findings": [f.as_dict() for f in evaluation_findings(ev, rnd, cat, reg.calendar)],
         "dates": key_dates(ev, rnd),
@@ -161,29 +162,44 @@ def key_dates(ev: Evaluation, rnd: Round | None) -> dict[str, str | None]:
 
 def timeline(ev: Evaluation, rnd: Round | None, reg: Registry) -> list[dict[str, Any]]:
     """Every signed event of the evaluation and of its round, oldest first."""
-    chains: list[tuple[str, Evaluation | Round]] = [("evaluation", ev)]
+    entries = [(e["time"], _entry("evaluation", e, reg)) for e in ev.timeline]
     if rnd is not None:
-        chains.append(("round", rnd))
-    who: dict[str, dict[str, Any]] = {}  # a council's few keys sign most of a round
+        entries += _round_entries(rnd, reg)
+    entries.sort(key=lambda te: te[0])  # stable: the evaluation's first on equal times
+    return [entry for _, entry in entries]
 
-    def signed_by(key_id: str) -> dict[str, Any]:
-        if key_id not in who:
-            who[key_id] = signer(reg, key_id)
-        return who[key_id]
 
-    entries = [
-        {
-            "chain": name,
-            "type": e["type"],
-            "time": instant(e["time"]),
-            "signers": [signed_by(k) for k in e["signers"]],
-            "envelope_hash": e["hash"],
-            "_t": e["time"],
-        }
-        for name, chain in chains
-        for e in chain.timeline
-    ]
-    entries.sort(key=lambda e: e["_t"])
-    for e in entries:
-        del e["_t"]
-    return entries
+def _entry(chain: str, e: dict[str, Any], reg: Registry) -> dict[str, Any]:
+    return {
+        "chain": chain,
+        "type": e["type"],
+        "time": instant(e["time"]),
+        "signers": [_signer(reg, k) for k in e["signers"]],
+        "envelope_hash": e["hash"],
+    }
+
+
+def _signer(reg: Registry, key_id: str) -> dict[str, Any]:
+    key = (reg.head, key_id)
+    if (found := _SIGNERS.get(key)) is None:
+        if len(_SIGNERS) > 1 << 14:
+            _SIGNERS.clear()
+        found = _SIGNERS[key] = signer(reg, key_id)
+    return found
+
+
+def _round_entries(rnd: Round, reg: Registry) -> list[tuple[Any, dict[str, Any]]]:
+    """A round's entries, built once per state of the round and of the registry: a round
+    appears in the timeline of every unit it decides (the documents are never mutated)."""
+    key = (rnd.head, reg.head)
+    if (found := _ROUNDS.get(key)) is None:
+        if len(_ROUNDS) > 1 << 12:
+            _ROUNDS.clear()
+        found = _ROUNDS[key] = [(e["time"], _entry("round", e, reg)) for e in rnd.timeline]
+    return found
+
+
+# (chain head, registry head) -> built entries; heads are envelope hashes, so a key never
+# names two different states
+_ROUNDS: dict[tuple[str | None, str | None], list[tuple[Any, dict[str, Any]]]] = {}
+_SIGNERS: dict[tuple[str | None, str], dict[str, Any]] = {}

@@ -169,23 +169,31 @@ class ProjectionStore:
                     c.executemany(self._q("INSERT INTO proj_docs VALUES (?, ?, ?)"), rows)
             self._track(c, names, position)
 
-    def replace(self, changes: Changes, names: Iterable[str], position: int) -> None:
-        """A rebuild: drop the documents of ``names`` and write these, in one transaction."""
-        names = list(names)
+    def replace(self, changes: Changes, names: Iterable[str], position: int) -> dict[str, str]:
+        """A rebuild: drop the documents of ``names`` and write these, in one transaction.
+
+        Returns the ``digests`` of what it wrote (the same as reading them back)."""
+        texts = {
+            n: sorted((k, canonical(d)) for k, d in changes.get(n, {}).items() if d is not None)
+            for n in names
+        }
+        return self.replace_texts(texts, position)
+
+    def replace_texts(self, texts: Mapping[str, list[tuple[str, str]]], position: int) -> dict[str, str]:
+        """``replace`` with the documents already canonical: name -> sorted (key, text)."""
         with self.tx() as c:
-            for n in names:
+            for n, items in texts.items():
                 c.execute(self._q("DELETE FROM proj_docs WHERE projection = ?"), (n,))
-                items = sorted((k, d) for k, d in changes.get(n, {}).items() if d is not None)
                 if self.postgres:
                     with c.copy("COPY proj_docs (projection, key, doc) FROM STDIN") as cp:
                         for k, d in items:
-                            cp.write_row((n, k, canonical(d)))
+                            cp.write_row((n, k, d))
                 else:
                     c.executemany(
-                        "INSERT INTO proj_docs VALUES (?, ?, ?)",
-                        ((n, k, canonical(d)) for k, d in items),
+                        "INSERT INTO proj_docs VALUES (?, ?, ?)", ((n, k, d) for k, d in items)
                     )
-            self._track(c, names, position)
+            self._track(c, texts, position)
+        return digest_of(texts)
 
     # -- reading ---------------------------------------------------------------------------
     def get(self, name: str, key: str) -> str | None:
@@ -211,15 +219,24 @@ class ProjectionStore:
 
         Keys are sorted byte-wise in Python (not by the database's collation), so SQLite
         and PostgreSQL give the same digest for the same documents."""
-        total = hashlib.sha256()
-        out: dict[str, str] = {}
-        for n in sorted(names):
-            h = hashlib.sha256()
-            rows = sorted(self._rows("SELECT key, doc FROM proj_docs WHERE projection = ?", (n,)))
-            for k, d in rows:
-                line = f"{n}\t{k}\t{d}\n".encode()
-                h.update(line)
-                total.update(line)
-            out[n] = h.hexdigest()
-        out["all"] = total.hexdigest()
-        return out
+        return digest_of(
+            {
+                n: sorted(self._rows("SELECT key, doc FROM proj_docs WHERE projection = ?", (n,)))
+                for n in names
+            }
+        )
+
+
+def digest_of(texts: Mapping[str, Iterable[tuple[str, str]]]) -> dict[str, str]:
+    """SHA-256 of each name's ``(key, text)`` rows in key order, and of all (``"all"``)."""
+    total = hashlib.sha256()
+    out: dict[str, str] = {}
+    for n in sorted(texts):
+        h = hashlib.sha256()
+        for k, d in sorted(texts[n]):
+            line = f"{n}\t{k}\t{d}\n".encode()
+            h.update(line)
+            total.update(line)
+        out[n] = h.hexdigest()
+    out["all"] = total.hexdigest()
+    return out

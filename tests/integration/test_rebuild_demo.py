@@ -12,6 +12,7 @@ import pytest
 from api.config import storage_env
 from api.demo import build_demo
 from domain.ledger import Ledger
+from projections.parallel import rebuild_parallel
 from projections.runner import rebuild
 from projections.store import ProjectionStore
 
@@ -67,6 +68,7 @@ def test_rebuild_digest_is_the_same_on_sqlite_and_postgres_and_every_run(
     _, again = rebuild(lite)
     pg = load(ledger_url, demo_envelopes)
     _, on_pg = rebuild(pg)
-    assert first.events == on_pg.events == len(demo_envelopes)
-    assert first.digests == again.digests == on_pg.digests
+    in_workers = rebuild_parallel(pg, jobs=2)
+    assert first.events == on_pg.events == in_workers.events == len(demo_envelopes)
+    assert first.digests == again.digests == on_pg.digests == in_workers.digests
     pg.close()
