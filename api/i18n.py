@@ -46,6 +46,16 @@ EVENTS = {
     "AppraisalConcluded": ("Kết luận thẩm định", "Appraisal concluded"),
     "RecognitionDecided": ("Quyết định công nhận", "Recognition decided"),
     "ResultPublished": ("Công bố kết quả", "Result published"),
+    # the registry chain, signed by the trust root (and the catalog authority)
+    "LedgerInitialised": ("Khởi tạo sổ cái", "Ledger initialised"),
+    "UnitsRegistered": ("Đăng ký đơn vị hành chính", "Units registered"),
+    "OfficialEnrolled": ("Đăng ký cán bộ và khóa ký", "Official enrolled"),
+    "KeyRevoked": ("Thu hồi khóa ký", "Key revoked"),
+    "CatalogPublished": ("Ban hành bộ tiêu chí", "Catalog published"),
+    "CatalogCorrected": ("Đính chính bộ tiêu chí", "Catalog corrected"),
+    "CalendarPublished": ("Công bố lịch ngày làm việc", "Working-day calendar published"),
+    "TrustAnchorAdded": ("Thêm chứng thư gốc tin cậy", "Trust anchor added"),
+    "RevocationListRecorded": ("Ghi nhận danh sách thu hồi chứng thư", "Revocation list recorded"),
 }
 
 CHANNELS = {
