@@ -112,3 +112,18 @@ def test_regrouped_log_falls_back_to_the_sequential_rebuild(
     fell_back = rebuild_parallel(store, jobs=2)
     assert fell_back.digests == seq.digests and fell_back.jobs == 1
     store.close()
+
+
+@pytest.mark.parametrize("backend", ["postgres"])
+def test_documents_are_compressed_with_lz4_on_postgres(ledger_url: str) -> None:
+    store = ProjectionStore(ledger_url)
+    with store.tx() as c:
+        c.execute("SHOW server_version_num")
+        version = int(c.fetchone()[0])
+        c.execute(
+            "SELECT attcompression FROM pg_attribute"
+            " WHERE attrelid = 'proj_docs'::regclass AND attname = 'doc'"
+        )
+        compression = c.fetchone()[0]
+    assert version < 140000 or compression == "l"
+    store.close()
