@@ -43,12 +43,11 @@ _FORBIDDEN_ESCAPE = re.compile(rb"\\[ubfr]")
 _NOT_BRACKETS = bytes(c for c in range(256) if c not in b"[]{}")
 # Valid JSON whose object keys are all ASCII: runs outside strings, strings that are not
 # keys (no colon follows), and ASCII keys. Possessive, so the scan stays linear.
-_STR = rb'"[^"\\]*+(?:\\.[^"\\]*+)*+"'
-_ASCII = rb"[\x00-\x21\x23-\x5b\x5d-\x7f]"
-_ASCII_KEYS = re.compile(
-    rb'(?:[^"]++|' + _STR + rb"(?!:)|\"" + _ASCII + rb"*+(?:\\[\x00-\x7f]" + _ASCII + rb'*+)*+":)*+',
-    re.DOTALL,
+_VALUE_STR = rb'"[^"\\]*+(?:\\.[^"\\]*+)*+"(?!:)'
+_ASCII_KEY = (
+    rb'"[\x00-\x21\x23-\x5b\x5d-\x7f]*+(?:\\[\x00-\x7f][\x00-\x21\x23-\x5b\x5d-\x7f]*+)*+":'
 )
+_ASCII_KEYS = re.compile(rb'(?:[^"]++|' + _VALUE_STR + rb"|" + _ASCII_KEY + rb")*+", re.DOTALL)
 
 
 def _refuse(en: str, vi: str, **evidence: Any) -> NoReturn:
