@@ -184,10 +184,12 @@ class RegistryAt(RegistryState):
         )
         self._catalog_cache: dict[tuple[int, int], Catalog | None] = {}
         self._unit_cache: dict[tuple[str, int | None, int], Unit | None] = {}
+        self._last_unit: tuple[str, int | None, Unit | None] | None = None  # at this position
 
     def at(self, index: int) -> RegistryAt:
         """Position the view just before leaf ``index``; returns itself."""
         self._keys.at = self._units.at = self._catalogs.at = self._scope.at = index
+        self._last_unit = None
         n = bisect.bisect_left(self._pos.crls, index)  # CRLs recorded before the position
         if n not in self._certs_at:
             self._certs_at[n] = self._certs.before(n)
@@ -201,11 +203,16 @@ class RegistryAt(RegistryState):
         return self._catalog_cache[key]
 
     def unit_in(self, code: str, year: int | None) -> Unit | None:
+        last = self._last_unit  # the judge asks for the same unit several times
+        if last is not None and last[0] == code and last[1] == year:
+            return last[2]
         n = bisect.bisect_left(self._pos.unit_pos.get(code, ()), self._units.at)
         key = (code, year, n)
         if key not in self._unit_cache:
             self._unit_cache[key] = super().unit_in(code, year)
-        return self._unit_cache[key]
+        unit = self._unit_cache[key]
+        self._last_unit = (code, year, unit)
+        return unit
 
     def officials_of(self, official_id: str) -> list[KeyRecord]:
         """``RegistryState.officials_of`` (same records, same order) through an index."""

@@ -369,20 +369,22 @@ class Judge:
         unit = reg.unit_in(p.unit, p.year)
         held: list[set[str]] = []
         for rec in signers:
-            roles: set[str] = set()
             if rec is None:
-                roles.add("registrar")
-            else:
-                if scope_covers(rec.scope, p.unit, unit):
-                    roles.add(rec.role.value)
-                    if auth is not None and rec.role.value == auth.justice:
+                held.append({"registrar"})
+                continue
+            roles: set[str] = set()
+            if scope_covers(rec.scope, p.unit, unit):
+                role = rec.role.value
+                roles.add(role)
+                if auth is not None:
+                    if role == auth.justice:
                         roles.add("justice")
-                    if auth is not None and rec.role.value == auth.decider:
+                    if role == auth.decider:
                         roles.add("decider")
-                if rnd is not None and (cr := rnd.member_role(rec.official_id)):
-                    roles.add("council_" + cr)
-                if rec.role is Role.CATALOG_AUTHORITY:
-                    roles.add("catalog_authority")
+            if rnd is not None and (cr := rnd.member_role(rec.official_id)):
+                roles.add("council_" + cr)
+            if rec.role is Role.CATALOG_AUTHORITY:
+                roles.add("catalog_authority")
             held.append(roles)
         if spec.min_signers >= 2:
             needed = set(spec.roles)
