@@ -12,6 +12,7 @@ flight, so the workers verify ahead while it replays (``Pipeline``).
 
 from __future__ import annotations
 
+import gc
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -46,6 +47,14 @@ def load_keys(specs: Iterable[KeySpec]) -> None:
     for alg, der in specs:
         k = PublicKey(alg, der)
         _KEYS[k.key_id] = k
+
+
+def _worker_init(specs: Sequence[KeySpec]) -> None:
+    """Initializer of a forked worker: its collector leaves alone what it inherited (and
+    its keys), so those pages stay shared with the main process (no copy on write)."""
+    gc.freeze()
+    load_keys(specs)
+    gc.freeze()
 
 
 def check_one(data: bytes) -> Result:
@@ -91,10 +100,17 @@ class Checker:
     def __init__(self, keys: Sequence[KeySpec], jobs: int) -> None:
         self.jobs = jobs
         self.pool: Executor | None = None
+        self.frozen = False
         if jobs > 0:
             method = "fork" if "fork" in _methods() else "spawn"
+            if method == "fork":
+                # Keep the collector off what the workers inherit, on this side too, until
+                # close(): neither side then writes to the shared pages of the registry.
+                gc.collect()
+                gc.freeze()
+                self.frozen = True
             self.pool = ProcessPoolExecutor(
-                jobs, mp_context=get_context(method), initializer=load_keys, initargs=(keys,)
+                jobs, mp_context=get_context(method), initializer=_worker_init, initargs=(keys,)
             )
         else:
             load_keys(keys)
@@ -107,6 +123,9 @@ class Checker:
     def close(self) -> None:
         if self.pool is not None:
             self.pool.shutdown(cancel_futures=True)
+        if self.frozen:
+            gc.unfreeze()
+            self.frozen = False
 
 
 def _methods() -> list[str]:
