@@ -12,7 +12,6 @@ flight, so the workers verify ahead while it replays (``Pipeline``).
 
 from __future__ import annotations
 
-import gc
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -47,14 +46,6 @@ def load_keys(specs: Iterable[KeySpec]) -> None:
     for alg, der in specs:
         k = PublicKey(alg, der)
         _KEYS[k.key_id] = k
-
-
-def _worker_init(specs: Sequence[KeySpec]) -> None:
-    """Initializer of a forked worker: its collector leaves alone what it inherited (and
-    its keys), so those pages stay shared with the main process (no copy on write)."""
-    gc.freeze()
-    load_keys(specs)
-    gc.freeze()
 
 
 def check_one(data: bytes) -> Result:
@@ -100,17 +91,12 @@ class Checker:
     def __init__(self, keys: Sequence[KeySpec], jobs: int) -> None:
         self.jobs = jobs
         self.pool: Executor | None = None
-        self.frozen = False
         if jobs > 0:
-            method = "fork" if "fork" in _methods() else "spawn"
-            if method == "fork":
-                # Keep the collector off what the workers inherit, on this side too, until
-                # close(): neither side then writes to the shared pages of the registry.
-                gc.collect()
-                gc.freeze()
-                self.frozen = True
+            # Fresh worker processes: a forked one would inherit the main process's heap
+            # (the registry) and, as either side's refcounts and collector write to it,
+            # copy most of it page by page, though it needs only the keys.
             self.pool = ProcessPoolExecutor(
-                jobs, mp_context=get_context(method), initializer=_worker_init, initargs=(keys,)
+                jobs, mp_context=get_context("spawn"), initializer=load_keys, initargs=(keys,)
             )
         else:
             load_keys(keys)
@@ -123,15 +109,6 @@ class Checker:
     def close(self) -> None:
         if self.pool is not None:
             self.pool.shutdown(cancel_futures=True)
-        if self.frozen:
-            gc.unfreeze()
-            self.frozen = False
-
-
-def _methods() -> list[str]:
-    from multiprocessing import get_all_start_methods
-
-    return get_all_start_methods()
 
 
 def default_jobs() -> int:
