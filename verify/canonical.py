@@ -41,6 +41,13 @@ _STRINGS = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"?', re.DOTALL)
 # Escapes that canonical JSON uses only for characters outside the value space.
 _FORBIDDEN_ESCAPE = re.compile(rb"\\[ubfr]")
 _NOT_BRACKETS = bytes(c for c in range(256) if c not in b"[]{}")
+# Valid JSON whose object keys are all ASCII: runs outside strings, strings that are not
+# keys (no colon follows), and ASCII keys. Possessive, so the scan stays linear.
+_VALUE_STR = rb'"[^"\\]*+(?:\\.[^"\\]*+)*+"(?!:)'
+_ASCII_KEY = (
+    rb'"[\x00-\x21\x23-\x5b\x5d-\x7f]*+(?:\\[\x00-\x7f][\x00-\x21\x23-\x5b\x5d-\x7f]*+)*+":'
+)
+_ASCII_KEYS = re.compile(rb'(?:[^"]++|' + _VALUE_STR + rb"|" + _ASCII_KEY + rb")*+", re.DOTALL)
 
 
 def _refuse(en: str, vi: str, **evidence: Any) -> NoReturn:
@@ -174,8 +181,15 @@ def _safe_int(s: str) -> int:
     return n
 
 
+_FAST_DECODE = json.JSONDecoder(
+    parse_float=_no_float, parse_int=_safe_int, parse_constant=_no_constant
+).decode
+
+
 def _check_depth(data: bytes, max_depth: int) -> None:
     """Refuse deep nesting before json.loads recurses into it."""
+    if data.count(b"[") + data.count(b"{") <= max_depth:  # cannot nest deeper than that
+        return
     brackets = _STRINGS.sub(b"", data).translate(None, _NOT_BRACKETS)
     if len(brackets) <= max_depth:
         return
@@ -255,6 +269,13 @@ def _check_containers(obj: object, max_depth: int, max_items: int) -> bool:
     return True
 
 
+_CANONICAL_DUMPS = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def _dumps(obj: Any) -> bytes:
+    return _CANONICAL_DUMPS.encode(obj).encode("utf-8")
+
+
 def _parse_canonical_fast(data: bytes, max_depth: int, max_items: int) -> Any:
     """The common case of canonical input, checked on the whole text at C speed.
 
@@ -269,14 +290,18 @@ def _parse_canonical_fast(data: bytes, max_depth: int, max_items: int) -> Any:
         return None
     try:
         text = data.decode("utf-8")
-        obj = json.loads(
-            text, parse_float=_no_float, parse_int=_safe_int, parse_constant=_no_constant
-        )
+        obj = _FAST_DECODE(text)
     except (UnicodeDecodeError, json.JSONDecodeError, MalformedInput, RecursionError):
         return None
     if not unicodedata.is_normalized("NFC", text):
         return None
-    if not _check_containers(obj, max_depth, max_items):
+    # What ``_check_containers`` checks, cheaply where it is already known: json.loads
+    # with these hooks yields only the value space's types and safe integers;
+    # ``_check_depth`` has bounded the depth; a container of more than ``max_items``
+    # items takes at least 2 * max_items + 3 bytes; ASCII text has ASCII keys.
+    if not text.isascii() and _ASCII_KEYS.fullmatch(data) is None:
+        return None
+    if len(data) >= 2 * max_items + 3 and not _check_containers(obj, max_depth, max_items):
         return None
     return obj
 
@@ -287,9 +312,7 @@ def parse_canonical(data: bytes, *, max_depth: int = MAX_DEPTH, max_items: int =
     obj = _parse_canonical_fast(data, max_depth, max_items)
     if obj is None:
         obj = parse_strict(data, max_depth=max_depth, max_items=max_items)
-    canonical = json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode(
-        "utf-8"
-    )
+    canonical = _dumps(obj)
     if canonical != data:
         at = next(
             (i for i, (a, b) in enumerate(zip(data, canonical, strict=False)) if a != b),

@@ -16,6 +16,7 @@ import base64
 import binascii
 import hashlib
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
@@ -125,7 +126,7 @@ class PublicKey:
     def __post_init__(self) -> None:
         object.__setattr__(self, "_key", _load(self.alg, self.spki_der))
 
-    @property
+    @cached_property
     def key_id(self) -> str:
         return key_id(self.spki_der)
 

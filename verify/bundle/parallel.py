@@ -3,36 +3,41 @@
 Each envelope is parsed strictly (canonical DSSE, at most 65,535 bytes) and every
 signature is verified over PAE with the key its key id names among *all* keys the
 registry ever enrolled (whether the key was valid at that point in the log is the
-judge's business, in the main process). Results come back in submission order; the
-main process keeps a window of batches in flight, so the workers verify ahead while it
-replays (``Pipeline``).
+judge's business, in the main process). The worker also does the rest of the judge's
+work that depends on the envelope alone — its hash, its Merkle leaf hash, its payload's
+schema — and sends back what it parsed, so the main process parses nothing again.
+Results come back in submission order; the main process keeps a window of batches in
+flight, so the workers verify ahead while it replays (``Pipeline``).
 """
 
 from __future__ import annotations
 
-import json
 import os
-from binascii import a2b_base64
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
-from datetime import UTC, datetime
 from multiprocessing import get_context
 from typing import Any, Generic, TypeVar
 
-from verify.dsse import Envelope, Signature, parse_envelope, verify_signatures
+from verify.dsse import PAYLOAD_TYPE, Envelope, Signature, parse_envelope, verify_signatures
 from verify.errors import LocalizedError
 from verify.keys import PublicKey
-from verify.process.judge import MAX_ENVELOPE_BYTES
+from verify.merkle import leaf_hash
+from verify.process.chain import envelope_hash
+from verify.process.judge import MAX_ENVELOPE_BYTES, Prechecked
 from verify.process.payload import Payload, parse_payload
+from verify.process.schema import check_data, spec_for
 
 Failure = tuple[str, str, str, dict[str, Any]]  # code, en, vi, evidence
+# An envelope that passed: its payload's fields, its signatures (key id, signature), the
+# payload bytes, the envelope hash (hex), whether the payload's data fits its schema.
+Found = tuple[tuple[Any, ...], tuple[tuple[str, bytes], ...], bytes, str, bool]
+Result = tuple[Failure | None, Found | None, bytes]  # ... and the Merkle leaf hash
 KeySpec = tuple[str, bytes]  # alg, SubjectPublicKeyInfo DER
 BATCH = 256
 WINDOW = 6  # batches in flight per worker
 
 _KEYS: dict[str, PublicKey] = {}
-_decode = json.JSONDecoder().decode
 
 
 def load_keys(specs: Iterable[KeySpec]) -> None:
@@ -43,39 +48,39 @@ def load_keys(specs: Iterable[KeySpec]) -> None:
         _KEYS[k.key_id] = k
 
 
-def check_one(data: bytes) -> Failure | None:
+def check_one(data: bytes) -> Result:
     """Strict envelope parse, every signature, then the strict payload parse."""
+    leaf = leaf_hash(data)
     try:
         env = parse_envelope(data, max_bytes=MAX_ENVELOPE_BYTES)
         verify_signatures(env, _KEYS)
-        parse_payload(env.payload)
+        p = parse_payload(env.payload)
     except LocalizedError as e:
-        return (e.code, e.en, e.vi, e.evidence)
-    return None
+        return (e.code, e.en, e.vi, e.evidence), None, leaf
+    try:
+        check_data(spec_for(p.type), p.data)
+        fits = True
+    except Exception:  # noqa: BLE001 - the judge checks again, and refuses in its own order
+        fits = False
+    fields = (p.type, p.v, p.unit, p.year, p.prev, p.signers, p.time, p.data)
+    sigs = tuple((s.keyid, s.sig) for s in env.signatures)
+    return None, (fields, sigs, env.payload, envelope_hash(data), fits), leaf
 
 
-def trusted_parse(data: bytes) -> tuple[Envelope, Payload]:
-    """Envelope and payload of bytes that ``check_one`` accepted: a plain ``json.loads``
-    suffices, since the worker checked these exact bytes strictly."""
-    doc = _decode(data.decode("ascii"))
-    sigs = tuple(Signature(s["keyid"], a2b_base64(s["sig"])) for s in doc["signatures"])
-    env = Envelope(doc["payloadType"], a2b_base64(doc["payload"]), sigs)
+def prechecked(data: bytes, found: Found) -> Prechecked:
+    """What ``check_one`` found for ``data``, as the judge takes it: nothing is repeated."""
+    fields, sigs, payload, digest, fits = found
+    env = Envelope(PAYLOAD_TYPE, payload, tuple(Signature(k, s) for k, s in sigs))
     env.__dict__["raw"] = data  # the canonical bytes (functools.cached_property slot)
-    p = _decode(env.payload.decode("utf-8"))
-    t = p["time"]
-    when = datetime(int(t[0:4]), int(t[5:7]), int(t[8:10]), int(t[11:13]), int(t[14:16]),
-                    int(t[17:19]), tzinfo=UTC)  # fmt: skip
-    payload = Payload(p["type"], p["v"], p["unit"], p["year"], p["prev"], tuple(p["signers"]),
-                      when, p["data"])  # fmt: skip
-    return env, payload
+    return Prechecked(env, Payload(*fields), True, digest=digest, data_checked=fits)
 
 
-def check_batch(batch: Sequence[bytes]) -> list[Failure | None]:
+def check_batch(batch: Sequence[bytes]) -> list[Result]:
     return [check_one(data) for data in batch]
 
 
-class _Done(Future[list[Failure | None]]):
-    def __init__(self, value: list[Failure | None]) -> None:
+class _Done(Future[list[Result]]):
+    def __init__(self, value: list[Result]) -> None:
         super().__init__()
         self.set_result(value)
 
@@ -87,14 +92,16 @@ class Checker:
         self.jobs = jobs
         self.pool: Executor | None = None
         if jobs > 0:
-            method = "fork" if "fork" in _methods() else "spawn"
+            # Fresh worker processes: a forked one would inherit the main process's heap
+            # (the registry) and, as either side's refcounts and collector write to it,
+            # copy most of it page by page, though it needs only the keys.
             self.pool = ProcessPoolExecutor(
-                jobs, mp_context=get_context(method), initializer=load_keys, initargs=(keys,)
+                jobs, mp_context=get_context("spawn"), initializer=load_keys, initargs=(keys,)
             )
         else:
             load_keys(keys)
 
-    def submit(self, batch: list[bytes]) -> Future[list[Failure | None]]:
+    def submit(self, batch: list[bytes]) -> Future[list[Result]]:
         if self.pool is None:
             return _Done(check_batch(batch))
         return self.pool.submit(check_batch, batch)
@@ -102,12 +109,6 @@ class Checker:
     def close(self) -> None:
         if self.pool is not None:
             self.pool.shutdown(cancel_futures=True)
-
-
-def _methods() -> list[str]:
-    from multiprocessing import get_all_start_methods
-
-    return get_all_start_methods()
 
 
 def default_jobs() -> int:
@@ -129,8 +130,8 @@ class Pipeline(Generic[T]):
         self.raw_of = raw_of
         self.window = WINDOW * max(1, checker.jobs)
 
-    def run(self, items: Iterable[T]) -> Iterator[tuple[T, Failure | None]]:
-        queue: deque[tuple[list[T], Future[list[Failure | None]] | None]] = deque()
+    def run(self, items: Iterable[T]) -> Iterator[tuple[T, Result | None]]:
+        queue: deque[tuple[list[T], Future[list[Result]] | None]] = deque()
         batch: list[T] = []
         raws: list[bytes] = []
         for item in items:
@@ -155,8 +156,8 @@ class Pipeline(Generic[T]):
 
     @staticmethod
     def _drain(
-        entry: tuple[list[T], Future[list[Failure | None]] | None],
-    ) -> Iterator[tuple[T, Failure | None]]:
+        entry: tuple[list[T], Future[list[Result]] | None],
+    ) -> Iterator[tuple[T, Result | None]]:
         items, future = entry
         if future is None:
             yield items[0], None

@@ -176,15 +176,53 @@ class RegistryAt(RegistryState):
         self.unit_history: Any = self._units
         self.catalogs: Any = self._catalogs
         self.catalog_scope: Any = self._scope
+        # Query caches, keyed by what the answer depends on (the facts before the position).
+        self._by_official: dict[str, list[str]] | None = None
+        self._catalog_changes = sorted(
+            {i for v in pos.catalogs.values() for i, _ in v}
+            | {i for v in pos.versions.values() for i, _ in v}
+        )
+        self._catalog_cache: dict[tuple[int, int], Catalog | None] = {}
+        self._unit_cache: dict[tuple[str, int | None, int], Unit | None] = {}
+        self._last_unit: tuple[str, int | None, Unit | None] | None = None  # at this position
 
     def at(self, index: int) -> RegistryAt:
         """Position the view just before leaf ``index``; returns itself."""
         self._keys.at = self._units.at = self._catalogs.at = self._scope.at = index
+        self._last_unit = None
         n = bisect.bisect_left(self._pos.crls, index)  # CRLs recorded before the position
         if n not in self._certs_at:
             self._certs_at[n] = self._certs.before(n)
         self.certs = self._certs_at[n]
         return self
+
+    def catalog_for_year(self, year: int) -> Catalog | None:
+        key = (bisect.bisect_left(self._catalog_changes, self._catalogs.at), year)
+        if key not in self._catalog_cache:
+            self._catalog_cache[key] = super().catalog_for_year(year)
+        return self._catalog_cache[key]
+
+    def unit_in(self, code: str, year: int | None) -> Unit | None:
+        last = self._last_unit  # the judge asks for the same unit several times
+        if last is not None and last[0] == code and last[1] == year:
+            return last[2]
+        n = bisect.bisect_left(self._pos.unit_pos.get(code, ()), self._units.at)
+        key = (code, year, n)
+        if key not in self._unit_cache:
+            self._unit_cache[key] = super().unit_in(code, year)
+        unit = self._unit_cache[key]
+        self._last_unit = (code, year, unit)
+        return unit
+
+    def officials_of(self, official_id: str) -> list[KeyRecord]:
+        """``RegistryState.officials_of`` (same records, same order) through an index."""
+        if self._by_official is None:
+            self._by_official = {}
+            for key_id, rec in self._keys.full.items():
+                self._by_official.setdefault(rec.official_id, []).append(key_id)
+        enrolled, at = self._pos.enrolled, self._keys.at
+        ids = self._by_official.get(official_id, [])
+        return [self._keys[k] for k in ids if enrolled.get(k, -1) < at]
 
     def latest(self, catalog_id: str) -> Catalog | None:
         found = self._catalogs.pos.catalogs.get(catalog_id)

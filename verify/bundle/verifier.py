@@ -46,7 +46,7 @@ from verify.bundle.format import (
     Record,
     RegistryRecord,
 )
-from verify.bundle.parallel import Checker, Failure, KeySpec, Pipeline, trusted_parse
+from verify.bundle.parallel import Checker, Failure, Found, KeySpec, Pipeline, prechecked
 from verify.bundle.registry_at import Positions, RegistryAt
 from verify.bundle.steps import Result, Step
 from verify.checkpoint import Checkpoint, parse_checkpoint
@@ -331,8 +331,9 @@ class BundleVerifier:
                     old_size=o.size, new_size=new.size))  # fmt: skip
 
     # -- envelopes: structure and Merkle --------------------------------------------
-    def _place(self, rec: EnvelopeRecord) -> None:
-        """Steps 1 and 5 for one envelope record (it is judged whatever they find)."""
+    def _place(self, rec: EnvelopeRecord, lh: bytes | None = None) -> None:
+        """Steps 1 and 5 for one envelope record (it is judged whatever they find);
+        ``lh``: its leaf hash if already computed."""
         assert self.main is not None
         self.records += 1
         n = self.main.cp.size
@@ -359,7 +360,8 @@ class BundleVerifier:
                 "các phong bì không theo thứ tự của sổ trong phần của chúng",
                 previous=self.last_index), **ctx)  # fmt: skip
         self.last_index = max(self.last_index, i)
-        lh = leaf_hash(rec.raw)
+        if lh is None:
+            lh = leaf_hash(rec.raw)
         s5 = self.s[5]
         s5.ran = True
         s5.checked += 1
@@ -388,7 +390,7 @@ class BundleVerifier:
         chain = spec.chain if spec else "?"
         return (chain, p.unit, None if chain == "registry" else p.year)
 
-    def _judge(self, rec: EnvelopeRecord, sig: Failure | None) -> None:
+    def _judge(self, rec: EnvelopeRecord, sig: Failure | None, found: Found | None = None) -> None:
         self.envelopes += 1
 
         def ctx() -> dict[str, Any]:  # evidence, computed only for a failure
@@ -411,8 +413,10 @@ class BundleVerifier:
             self.s[n].ran = True
             self.s[n].checked += 1
         try:
-            parsed = trusted_parse(rec.raw) if self.group is not None else None
-            v = self.replay.judge.judge(rec.raw, parsed)
+            pre = (
+                prechecked(rec.raw, found) if found is not None and self.group is not None else None
+            )
+            v = self.replay.judge.judge(rec.raw, pre)
             self._check_group(v)
         except LocalizedError as e:
             key = self._chain_of(rec.raw)
@@ -567,12 +571,13 @@ class BundleVerifier:
             return rec.raw if isinstance(rec, EnvelopeRecord) else None
 
         groups = 0
-        for rec, sig in Pipeline(checker, raw_of).run(items()):
+        for rec, res in Pipeline(checker, raw_of).run(items()):
             if isinstance(rec, EnvelopeRecord):
                 if self.group is None:
                     self._unexpected(rec)
-                self._place(rec)
-                self._judge(rec, sig)
+                sig, found, lh = res if res is not None else (None, None, None)
+                self._place(rec, lh)
+                self._judge(rec, sig, found)
             elif isinstance(rec, GroupRecord):
                 groups += 1
                 self._close_group()

@@ -58,6 +58,8 @@ class Prechecked:
     env: Envelope
     payload: Payload
     signatures_verified: bool
+    digest: str | None = None  # the envelope's hash, if already computed
+    data_checked: bool = False  # the payload's data is known to fit its schema
 
 
 def precheck(data: bytes, keys: Mapping[str, PublicKey]) -> Prechecked:
@@ -134,18 +136,20 @@ class Judge:
             env, p = pre.env, pre.payload
         else:
             env, p = pre
+        known = pre if isinstance(pre, Prechecked) else None
         spec = spec_for(p.type)
-        check_data(spec, p.data)
+        if known is None or not known.data_checked:
+            check_data(spec, p.data)
         now = self.clock() if self.clock is not None else None
         self._check_header(env, p, spec, now)
-        digest = envelope_hash(env.raw)
+        digest = known.digest if known is not None and known.digest else envelope_hash(env.raw)
         reg = self.world.registry()
         if p.type == "LedgerInitialised":
             self._initialise(env, p, reg)
             return Verdict(env, p, spec, digest, "registry", None, [None] * len(p.signers))
         if reg is None:
             raise OutOfOrder("the ledger has not been initialised", "sổ cái chưa được khởi tạo")
-        done = isinstance(pre, Prechecked) and pre.signatures_verified
+        done = known is not None and known.signatures_verified
         signers = self._verify(env, p, reg, now, done)
         verdict = Verdict(env, p, spec, digest, spec.chain, None, signers)
         if spec.chain == "registry":
@@ -365,20 +369,22 @@ class Judge:
         unit = reg.unit_in(p.unit, p.year)
         held: list[set[str]] = []
         for rec in signers:
-            roles: set[str] = set()
             if rec is None:
-                roles.add("registrar")
-            else:
-                if scope_covers(rec.scope, p.unit, unit):
-                    roles.add(rec.role.value)
-                    if auth is not None and rec.role.value == auth.justice:
+                held.append({"registrar"})
+                continue
+            roles: set[str] = set()
+            if scope_covers(rec.scope, p.unit, unit):
+                role = rec.role.value
+                roles.add(role)
+                if auth is not None:
+                    if role == auth.justice:
                         roles.add("justice")
-                    if auth is not None and rec.role.value == auth.decider:
+                    if role == auth.decider:
                         roles.add("decider")
-                if rnd is not None and (cr := rnd.member_role(rec.official_id)):
-                    roles.add("council_" + cr)
-                if rec.role is Role.CATALOG_AUTHORITY:
-                    roles.add("catalog_authority")
+            if rnd is not None and (cr := rnd.member_role(rec.official_id)):
+                roles.add("council_" + cr)
+            if rec.role is Role.CATALOG_AUTHORITY:
+                roles.add("catalog_authority")
             held.append(roles)
         if spec.min_signers >= 2:
             needed = set(spec.roles)
