@@ -170,7 +170,7 @@ def register(sub: Any) -> None:
     rb.add_argument(
         "--jobs", type=int, default=default_jobs(),
         help="số tiến trình / worker processes, each with a share of the provinces"
-        " (default: the number of cores, at most 8; 1 = in this process)",
+        " (default: the number of cores, at most 8, or 1 below 4 cores; 1 = in this process)",
     )  # fmt: skip
     rb.set_defaults(func=cmd_rebuild)
 

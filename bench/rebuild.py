@@ -34,7 +34,7 @@ def main() -> int:
     ap.add_argument("--years", type=int, default=5)
     ap.add_argument("--provinces", nargs="*", help="province codes (default: all 34)")
     ap.add_argument("--skip-load", action="store_true", help="reuse the log already loaded")
-    ap.add_argument("--jobs", type=int, default=default_jobs(), help="parallel rebuild's workers")
+    ap.add_argument("--jobs", type=int, default=max(2, default_jobs()), help="parallel rebuild's workers")
     args = ap.parse_args()
     if not args.skip_load:
         t = time.perf_counter()
