@@ -4,7 +4,7 @@ in the same run, on SQLite and on PostgreSQL (fsync on, the server's default); t
 same over HTTP: ``POST /v1/events`` from 32 concurrent keep-alive clients against a real
 uvicorn process on PostgreSQL, each client submitting whole evaluation chains in order.
 
-    python bench/ingest.py [--communes 12] [--postgres postgresql://postgres@127.0.0.1:5432/bench]
+    python bench/ingest.py [--communes 12] [--postgres postgresql://postgres@127.0.0.1:5432/bench_ingest]
                            [--http-communes 100 --http-years 2022,2023,2024 --clients 32]
 
 Prints one line per measurement with the ratios. Results go in BENCHMARKS.md.
@@ -142,6 +142,11 @@ def ledger_rate(url: str, setup: list[bytes], events: list[bytes], batch: int) -
 
 
 def reset_postgres(url: str) -> None:
+    """Drop the ledger's tables in ``url``'s database (created first if it is missing)."""
+    base, _, name = url.rpartition("/")
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as c:
+        if not c.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            c.execute(psycopg.sql.SQL("CREATE DATABASE {}").format(psycopg.sql.Identifier(name)))
     with psycopg.connect(url, autocommit=True) as c:
         for t in ("minhbach_events", "stored_events", "log_leaves", "log_nodes", "log_head",
                   "log_checkpoints", "proj_docs", "proj_tracking"):  # fmt: skip
@@ -152,7 +157,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--communes", type=int, default=12)
     ap.add_argument("--batch", type=int, default=256)
-    ap.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/bench")
+    # its own database: the run drops the ledger's tables (bench/rebuild.py's data lives in "bench")
+    ap.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/bench_ingest")
     ap.add_argument("--http-communes", type=int, default=100)
     ap.add_argument("--http-years", default="2022,2023,2024")
     ap.add_argument("--clients", type=int, default=32)
