@@ -48,7 +48,7 @@ class Regrouped(Exception):
 
 def default_jobs() -> int:
     """The cores, at most 8 — but one process below 4 cores: on 2 cores the reader, two
-    workers and the database contend, and the parallel rebuild measured slower than the
+    workers and the database contend, and the parallel rebuild did not beat the
     sequential one (BENCHMARKS.md)."""
     cores = os.cpu_count() or 1
     return min(cores, 8) if cores >= 4 else 1
