@@ -55,14 +55,17 @@ def fast_time(s: str) -> datetime:
 _PREFIX = b'{"payload":"'
 
 
+def payload_b64(envelope: bytes) -> bytes:
+    """The base64 payload of a stored envelope (canonical ones put it first)."""
+    if envelope.startswith(_PREFIX):
+        return envelope[len(_PREFIX) : envelope.index(b'"', len(_PREFIX))]
+    return str(json.loads(envelope)["payload"]).encode("ascii")
+
+
 def decode(envelope: bytes | str) -> Payload:
     """The payload of a stored (already judged) envelope, without any strict checks."""
     raw = envelope.encode("ascii") if isinstance(envelope, str) else envelope
-    if raw.startswith(_PREFIX):  # canonical (RFC 8785) envelopes put the payload first
-        b64 = raw[len(_PREFIX) : raw.index(b'"', len(_PREFIX))]
-    else:
-        b64 = json.loads(raw)["payload"].encode("ascii")
-    return payload_of(base64.b64decode(b64))
+    return payload_of(base64.b64decode(payload_b64(raw)))
 
 
 def payload_of(raw: bytes) -> Payload:

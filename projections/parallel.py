@@ -32,13 +32,12 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from projections.engine import NAMES, Projector, canonical
-from projections.fastpath import TrustedReplay, payload_of
+from projections.fastpath import TrustedReplay, payload_b64, payload_of
 from projections.runner import RebuildResult, rebuild
 from projections.store import ProjectionStore
 from verify.process.registry import RegistryState
 from verify.process.schema import spec_for
 
-_PREFIX = b'{"payload":"'
 _TAIL = 256  # base64 characters: the payload's last 192 bytes hold type, unit, v, year
 
 
@@ -52,13 +51,6 @@ def default_jobs() -> int:
     sequential one (BENCHMARKS.md)."""
     cores = os.cpu_count() or 1
     return min(cores, 8) if cores >= 4 else 1
-
-
-def payload_b64(envelope: bytes) -> bytes:
-    """The base64 payload of a stored envelope (canonical ones put it first)."""
-    if envelope.startswith(_PREFIX):
-        return envelope[len(_PREFIX) : envelope.index(b'"', len(_PREFIX))]
-    return str(json.loads(envelope)["payload"]).encode("ascii")
 
 
 def route_key(b64: bytes) -> tuple[str, str]:

@@ -13,8 +13,8 @@ from api.config import storage_env
 from bench.national import envelopes
 from domain.ledger import Ledger
 from projections.engine import NAMES
-from projections.fastpath import TrustedReplay
-from projections.parallel import Partition, Regrouped, payload_b64, rebuild_parallel, route_key
+from projections.fastpath import TrustedReplay, payload_b64
+from projections.parallel import Partition, Regrouped, rebuild_parallel, route_key
 from projections.runner import rebuild
 from projections.store import ProjectionStore
 from verify.process.officials import Unit
