@@ -16,17 +16,13 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Iterable
-from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Protocol
-
-import orjson
 
 from verify.law.catalog import Catalog
 from verify.process.authority import authority_of
 from verify.process.chain import ChainState, envelope_hash
 from verify.process.evaluation import EvaluationState
-from verify.process.payload import Payload
+from verify.process.payload import Payload, accepted_payload
 from verify.process.registry import RegistryState
 from verify.process.round import RoundState
 from verify.process.schema import spec_for
@@ -41,15 +37,6 @@ class Chains(Protocol):
     def evaluation(self, unit: str, year: int) -> EvaluationState | None: ...
 
     def round(self, unit: str, year: int) -> RoundState | None: ...
-
-
-@lru_cache(maxsize=65_536)
-def fast_time(s: str) -> datetime:
-    """``2024-01-05T03:00:00Z`` (already checked by the judge when it was stored)."""
-    return datetime(
-        int(s[0:4]), int(s[5:7]), int(s[8:10]), int(s[11:13]), int(s[14:16]), int(s[17:19]),
-        tzinfo=UTC,
-    )  # fmt: skip
 
 
 _PREFIX = b'{"payload":"'
@@ -68,13 +55,8 @@ def decode(envelope: bytes | str) -> Payload:
     return payload_of(base64.b64decode(payload_b64(raw)))
 
 
-def payload_of(raw: bytes) -> Payload:
-    """A stored payload's JSON bytes (UTF-8 and schema checked by the judge on the way in)."""
-    doc = orjson.loads(raw)
-    return Payload(
-        doc["type"], doc["v"], doc["unit"], doc["year"], doc["prev"],
-        tuple(doc["signers"]), fast_time(doc["time"]), doc["data"],
-    )  # fmt: skip
+# A stored payload's JSON bytes (UTF-8 and schema checked by the judge on the way in).
+payload_of = accepted_payload
 
 
 class TrustedReplay:

@@ -29,6 +29,11 @@ from typing import Any, NoReturn
 
 from verify.errors import MalformedInput
 
+try:  # an optional accelerator: the same bytes accepted and refused, only faster
+    import orjson
+except ImportError:  # pragma: no cover - the standalone verifier runs without it
+    orjson = None  # type: ignore[assignment]
+
 MAX_DEPTH = 32
 MAX_ITEMS = 100_000
 MAX_SAFE_INT = 2**53 - 1
@@ -276,6 +281,52 @@ def _dumps(obj: Any) -> bytes:
     return _CANONICAL_DUMPS.encode(obj).encode("utf-8")
 
 
+# A digit followed by a fraction or an exponent: a float, if it stands outside strings.
+_FLOATISH = re.compile(rb"[0-9][.eE]")
+_ORJSON_CANONICAL = orjson.OPT_SORT_KEYS | orjson.OPT_STRICT_INTEGER if orjson else 0
+
+
+def _has_float(data: bytes) -> bool:
+    """Whether canonical JSON ``data`` holds a number with a fraction or an exponent."""
+    if _FLOATISH.search(data) is None:
+        return False
+    # With an escaped quote, find the strings by their grammar; without one, every quote
+    # delimits a string, so every other piece is outside them.
+    escaped = b'\\"' in data
+    outside = _STRINGS.sub(b"", data) if escaped else b" ".join(data.split(b'"')[::2])
+    return _FLOATISH.search(outside) is not None
+
+
+def _parse_canonical_orjson(data: bytes, max_depth: int, max_items: int) -> Any:
+    """``_parse_canonical_fast`` with orjson, including the canonical comparison.
+
+    On the value space orjson's sorted compact output is byte for byte ``_dumps``': ASCII
+    keys sort the same, only ``"``, ``\\`` and control characters are escaped, integers
+    are plain decimal (``OPT_STRICT_INTEGER`` refuses those beyond 2**53 - 1). orjson has
+    no hook to refuse floats, and a float such as ``1.5`` survives the round trip, so
+    they are looked for in the text; duplicate keys, NaN, overlong integers and every
+    other difference make the round trip fail. Failures return None for the full check.
+    """
+    if _FORBIDDEN_ESCAPE.search(data):
+        return None
+    try:
+        obj = orjson.loads(data)
+        if orjson.dumps(obj, option=_ORJSON_CANONICAL) != data:
+            return None
+    except (orjson.JSONDecodeError, orjson.JSONEncodeError, RecursionError):
+        return None
+    if _has_float(data):
+        return None
+    if not data.isascii():
+        if not unicodedata.is_normalized("NFC", data.decode("utf-8")):
+            return None
+        if _ASCII_KEYS.fullmatch(data) is None:
+            return None
+    if len(data) >= 2 * max_items + 3 and not _check_containers(obj, max_depth, max_items):
+        return None
+    return obj
+
+
 def _parse_canonical_fast(data: bytes, max_depth: int, max_items: int) -> Any:
     """The common case of canonical input, checked on the whole text at C speed.
 
@@ -306,10 +357,23 @@ def _parse_canonical_fast(data: bytes, max_depth: int, max_items: int) -> Any:
     return obj
 
 
+def load_accepted(data: bytes) -> Any:
+    """The value of ``data`` that ``parse_canonical`` has already accepted (for instance in
+    another process): no check is repeated."""
+    if orjson is not None:
+        return orjson.loads(data)
+    return json.loads(data)
+
+
 def parse_canonical(data: bytes, *, max_depth: int = MAX_DEPTH, max_items: int = MAX_ITEMS) -> Any:
     """Parse ``data``, which must be exactly ``canonical_json`` of its own value."""
     _check_depth(data, max_depth)
-    obj = _parse_canonical_fast(data, max_depth, max_items)
+    if orjson is not None:
+        obj = _parse_canonical_orjson(data, max_depth, max_items)
+        if obj is not None:
+            return obj  # already compared with its canonical encoding
+    else:
+        obj = _parse_canonical_fast(data, max_depth, max_items)
     if obj is None:
         obj = parse_strict(data, max_depth=max_depth, max_items=max_items)
     canonical = _dumps(obj)

@@ -150,3 +150,29 @@ def test_payload_base64_in_envelope_is_decoded_exactly() -> None:
     env = parse_envelope(raw)
     assert env.payload == payload and env.signatures[0].sig == b"\x00\xff" and env.raw == raw
     assert json.loads(raw)["payload"] == base64.b64encode(payload).decode()
+
+
+@pytest.mark.parametrize("orjson_installed", [True, False])
+def test_the_main_process_reads_a_checked_payload_as_the_worker_did(
+    monkeypatch: pytest.MonkeyPatch, orjson_installed: bool
+) -> None:
+    """``accepted_payload`` (no checks, in the main process) gives exactly the ``Payload``
+    that ``parse_payload`` (every check, in a worker) gave for the same bytes."""
+    from verify import canonical
+    from verify.process.payload import accepted_payload, parse_payload
+
+    if not orjson_installed:
+        monkeypatch.setattr(canonical, "orjson", None)
+    base = {"type": "SelfScoreRecorded", "v": 1, "unit": "32014", "year": 2023,
+            "prev": "ab" * 32, "signers": [KID[0], KID[1]], "time": "2024-01-05T03:00:00Z"}  # fmt: skip
+    datas: list[dict[str, Any]] = [
+        {}, {"indicator": "TC2.1", "value": {"kind": "ratio", "num": 3, "den": 4}},
+        {"note": "Ủy ban nhân dân xã \"Tân Lộc\"\n\tđã niêm yết", "items": [True, None, -7]},
+    ]  # fmt: skip
+    for data in datas:
+        raw = canonical_json({**base, "data": data})
+        strict = parse_payload(raw)
+        fast = accepted_payload(raw)
+        assert fast == strict and type(fast.signers) is tuple and fast.time == strict.time
+    registry = canonical_json({**base, "year": None, "prev": None, "unit": "96", "data": {}})
+    assert accepted_payload(registry) == parse_payload(registry)

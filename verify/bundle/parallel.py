@@ -25,13 +25,14 @@ from verify.keys import PublicKey
 from verify.merkle import leaf_hash
 from verify.process.chain import envelope_hash
 from verify.process.judge import MAX_ENVELOPE_BYTES, Prechecked
-from verify.process.payload import Payload, parse_payload
+from verify.process.payload import accepted_payload, parse_payload
 from verify.process.schema import check_data, spec_for
 
 Failure = tuple[str, str, str, dict[str, Any]]  # code, en, vi, evidence
-# An envelope that passed: its payload's fields, its signatures (key id, signature), the
-# payload bytes, the envelope hash (hex), whether the payload's data fits its schema.
-Found = tuple[tuple[Any, ...], tuple[tuple[str, bytes], ...], bytes, str, bool]
+# An envelope that passed: its signatures (key id, signature), the payload bytes, the
+# envelope hash (hex), whether the payload's data fits its schema. The main process reads
+# the payload again without checks (``accepted_payload``): cheaper than unpickling it.
+Found = tuple[tuple[tuple[str, bytes], ...], bytes, str, bool]
 Result = tuple[Failure | None, Found | None, bytes]  # ... and the Merkle leaf hash
 KeySpec = tuple[str, bytes]  # alg, SubjectPublicKeyInfo DER
 BATCH = 256
@@ -62,17 +63,16 @@ def check_one(data: bytes) -> Result:
         fits = True
     except Exception:  # noqa: BLE001 - the judge checks again, and refuses in its own order
         fits = False
-    fields = (p.type, p.v, p.unit, p.year, p.prev, p.signers, p.time, p.data)
     sigs = tuple((s.keyid, s.sig) for s in env.signatures)
-    return None, (fields, sigs, env.payload, envelope_hash(data), fits), leaf
+    return None, (sigs, env.payload, envelope_hash(data), fits), leaf
 
 
 def prechecked(data: bytes, found: Found) -> Prechecked:
     """What ``check_one`` found for ``data``, as the judge takes it: nothing is repeated."""
-    fields, sigs, payload, digest, fits = found
+    sigs, payload, digest, fits = found
     env = Envelope(PAYLOAD_TYPE, payload, tuple(Signature(k, s) for k, s in sigs))
     env.__dict__["raw"] = data  # the canonical bytes (functools.cached_property slot)
-    return Prechecked(env, Payload(*fields), True, digest=digest, data_checked=fits)
+    return Prechecked(env, accepted_payload(payload), True, digest=digest, data_checked=fits)
 
 
 def check_batch(batch: Sequence[bytes]) -> list[Result]:
