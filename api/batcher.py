@@ -69,6 +69,17 @@ class Batcher:
         await self._queue.put(_Item(data, future))
         return await future
 
+    async def submit_all(self, datas: list[bytes]) -> list[Outcome]:
+        """Several envelopes, queued together in this order: each is judged after the ones
+        before it (so one client's chain can go in one request), in shared batches."""
+        if not self._tasks:
+            raise RuntimeError("the batcher is not running")
+        loop = asyncio.get_running_loop()
+        items = [_Item(d, loop.create_future()) for d in datas]
+        for item in items:
+            self._queue.put_nowait(item)  # unbounded: never blocks, so nothing interleaves
+        return list(await asyncio.gather(*(i.future for i in items)))
+
     async def _gather(self, first: _Item) -> tuple[list[_Item], bool]:
         """The batch that starts with ``first``; True if a stop was requested."""
         batch = [first]

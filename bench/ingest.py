@@ -65,11 +65,31 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def requests_for(chain: list[bytes], batch: int) -> list[bytes]:
+    """One chain's requests: one envelope each, or ``POST /v1/events/batch`` of up to
+    ``batch`` envelopes (JSON lines) each."""
+    if batch == 1:
+        return [loadgen.post("/v1/events", e) for e in chain]
+    return [
+        loadgen.post("/v1/events/batch", b"\n".join(chain[i : i + batch]),
+                     content_type="application/x-ndjson")
+        for i in range(0, len(chain), batch)
+    ]  # fmt: skip
+
+
+def stored(url: str) -> int:
+    with psycopg.connect(url) as c:
+        row = c.execute("SELECT count(*) FROM log_leaves").fetchone()
+        return int(row[0]) if row else 0
+
+
 def http_rate(
-    url: str, setup: list[bytes], events: list[bytes], clients: int, workers: int = 1, precheck: str = "auto"
+    url: str, setup: list[bytes], events: list[bytes], clients: int, workers: int = 1,
+    precheck: str = "auto", batch: int = 1,
 ) -> loadgen.Stats:
     """Submit ``events`` over HTTP to a real uvicorn server on ``url`` (``workers``
-    processes, each a writer; ``precheck`` worker processes each)."""
+    processes, each a writer; ``precheck`` worker processes each), ``batch`` envelopes per
+    request; checks that every one was stored."""
     reset_postgres(url)
     ledger = Ledger(storage_env(url), scope="96")
     for i in range(0, len(setup), 256):
@@ -84,11 +104,14 @@ def http_rate(
         env=env, cwd=Path(__file__).resolve().parents[1],
     )  # fmt: skip
     try:
-        asyncio.run(loadgen.wait_for_port("127.0.0.1", port))
-        jobs = [[loadgen.post("/v1/events", e) for e in chain] for chain in chains(events)]
+        asyncio.run(loadgen.wait_for_port("127.0.0.1", port, timeout=120))
+        jobs = [requests_for(chain, batch) for chain in chains(events)]
         cpu = loadgen.tree_cpu_seconds(server.pid)
         stats = asyncio.run(loadgen.run("127.0.0.1", port, jobs, clients))
         stats.server_cpu = loadgen.tree_cpu_seconds(server.pid) - cpu
+        got = stored(url) - len(setup)
+        if got != len(events):
+            raise SystemExit(f"only {got} of {len(events)} envelopes were stored")
         return stats
     finally:
         server.terminate()
@@ -164,6 +187,8 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=32)
     ap.add_argument("--workers", default="1,2", help="uvicorn worker processes to try")
     ap.add_argument("--skip-direct", action="store_true", help="only the HTTP measurement")
+    ap.add_argument("--http-batch", type=int, default=6,
+                    help="then 2 workers again, this many envelopes per POST /v1/events/batch (0: skip)")
     a = ap.parse_args()
     if not a.skip_direct:
         direct(a)
@@ -176,6 +201,10 @@ def main() -> None:
         stats = http_rate(a.postgres, setup, events, a.clients, workers, precheck)
         label = f"postgres over HTTP, {workers} worker(s), precheck {precheck}, {a.clients} clients"
         print(stats.line(f"{label}, {len(events)} events"))
+    if a.http_batch > 1:
+        stats = http_rate(a.postgres, setup, events, a.clients, 2, "0", a.http_batch)
+        label = f"postgres over HTTP, 2 worker(s), {a.http_batch} envelopes per batch request, {a.clients} clients"
+        print(stats.line(f"{label}, {len(events)} events") + f" — {len(events) / stats.seconds:,.0f} events/s")
     reset_postgres(a.postgres)
 
 

@@ -19,9 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 
-def post(path: str, body: bytes, host: str = "127.0.0.1") -> bytes:
+def post(
+    path: str, body: bytes, host: str = "127.0.0.1", content_type: str = "application/json"
+) -> bytes:
     return (
-        f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
+        f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: {content_type}\r\n"
         f"Content-Length: {len(body)}\r\n\r\n"
     ).encode() + body
 

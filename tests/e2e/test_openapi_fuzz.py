@@ -10,8 +10,11 @@ database), loaded at import so pytest can parametrise one test per operation. Bo
 
 from __future__ import annotations
 
+import json
+
 import schemathesis
 from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
 from schemathesis.checks import positive_data_acceptance
 
 from api.config import Settings
@@ -21,6 +24,15 @@ from api.main import create_app
 DOCUMENT = create_app(Settings(database_url="sqlite:///:memory:")).openapi()
 schema = schemathesis.openapi.from_dict(DOCUMENT)
 
+# Batches are JSON lines: lines of JSON objects (envelopes or not), blank lines, raw bytes.
+_LINE = st.dictionaries(st.sampled_from(["payload", "payloadType", "signatures", "x"]),
+                        st.text(max_size=12) | st.integers(), max_size=3)  # fmt: skip
+schemathesis.openapi.media_type(
+    "application/x-ndjson",
+    st.lists(_LINE.map(lambda d: json.dumps(d).encode()) | st.binary(max_size=16), max_size=4)
+    .map(b"\n".join),
+)
+
 # A schema-valid envelope is still refused unless it carries a real signature by an
 # enrolled official over a payload that fits the ledger: no schema can say that, so the
 # "schema-valid data is accepted" check does not apply to submissions (every other does).
@@ -28,6 +40,7 @@ schema = schemathesis.openapi.from_dict(DOCUMENT)
 # nor to corrections and their impact, which must name the catalog's real values.
 SIGNED_CONTENT = {
     ("POST", "/v1/events"),
+    ("POST", "/v1/events/batch"),
     ("POST", "/v1/evaluations/{unit_code}/{year}/comments"),
     ("POST", "/v1/impact"),
     ("GET", "/v1/corrections/{catalog_id}/{version}/impact"),
