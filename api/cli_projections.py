@@ -147,16 +147,62 @@ def _print_impact(report: dict[str, Any]) -> None:
     con.print(t)
 
 
-def cmd_events_import(args: argparse.Namespace) -> int:
+IMPORT_CHUNK = 500  # envelopes per submit_many, or per POST /v1/events/batch (at most 1,000)
+
+
+def _import_results(args: argparse.Namespace, lines: list[bytes]) -> list[dict[str, Any]]:
+    """Each envelope's result, in order: {"line", "status", "receipt" | "problem"}."""
+    out: list[dict[str, Any]] = []
+    chunks = range(0, len(lines), IMPORT_CHUNK)
+    if args.url:
+        import httpx
+
+        for start in chunks:
+            r = httpx.post(
+                f"{args.url.rstrip('/')}/v1/events/batch",
+                content=b"\n".join(lines[start : start + IMPORT_CHUNK]) + b"\n",
+                headers={"content-type": "application/x-ndjson"},
+                timeout=300,
+            )
+            if r.status_code != 200:
+                raise SystemExit(r.text)
+            out += [{**x, "line": x["line"] + start} for x in r.json()["results"]]
+        return out
     from api.config import make_ledger
+    from api.problems import status_of
 
     ledger = make_ledger(Settings.from_env(database_url=args.database))
+    for start in chunks:
+        for n, o in enumerate(ledger.submit_many(lines[start : start + IMPORT_CHUNK]), start + 1):
+            if o.error is not None:
+                e = o.error
+                problem = {"code": e.code, "message_vi": e.vi, "message_en": e.en,
+                           "evidence": e.evidence}  # fmt: skip
+                out.append({"line": n, "status": status_of(e)[0], "problem": problem})
+            else:
+                assert o.receipt is not None
+                receipt = {"index": o.receipt.index, "envelope_hash": o.receipt.envelope_hash,
+                           "type": o.receipt.type}  # fmt: skip
+                out.append({"line": n, "status": 201, "receipt": receipt})
+    return out
+
+
+def cmd_events_import(args: argparse.Namespace) -> int:
+    """Every envelope of a JSON lines file, in order, into the database or (``--url``) a
+    server; each line's receipt or problem goes to ``FILE.results.jsonl``."""
     lines = [ln.strip() for ln in Path(args.file).read_bytes().splitlines() if ln.strip()]
-    refused = 0
-    for i in range(0, len(lines), 500):
-        for o in ledger.submit_many(lines[i : i + 500]):
-            refused += o.error is not None
-    print(json.dumps({"submitted": len(lines), "refused": refused}))
+    results = _import_results(args, lines)
+    with open(args.file + ".results.jsonl", "w", encoding="utf-8") as f:
+        for x in results:
+            f.write(json.dumps(x, ensure_ascii=False, default=str) + "\n")
+    refused = [x for x in results if x["status"] != 201]
+    for x in refused[:20]:
+        p = x["problem"]
+        print(f"{args.file}:{x['line']}: {p['message_vi']} / {p['message_en']}", file=sys.stderr)
+    if len(refused) > 20:
+        print(f"… {len(refused) - 20} more in {args.file}.results.jsonl", file=sys.stderr)
+    print(json.dumps({"submitted": len(lines), "recorded": len(lines) - len(refused),
+                      "refused": len(refused)}))  # fmt: skip
     return 0 if not refused else 1
 
 
@@ -214,7 +260,12 @@ def register(sub: Any) -> None:
 
 def register_events(events_sub: Any) -> None:
     ip = events_sub.add_parser(
-        "import", help="nhập phong bì / judge and append envelopes (JSON lines)"
+        "import",
+        help="nhập phong bì / judge and append envelopes (JSON lines)",
+        description="Mỗi dòng một phong bì, như `events export` ghi; kết quả từng dòng ghi vào "
+        "FILE.results.jsonl / One envelope per line, as `events export` writes them, judged "
+        "in order; each line's receipt or problem goes to FILE.results.jsonl.",
     )
-    ip.add_argument("file")
+    ip.add_argument("file", metavar="FILE")
+    ip.add_argument("--url", help="gửi tới máy chủ / send to a server (POST /v1/events/batch)")
     ip.set_defaults(func=cmd_events_import)

@@ -159,3 +159,41 @@ def test_sign_looks_up_the_chain_head_on_a_server_and_submit_posts_there(
     assert missing.status_code == 404 and missing.headers["content-type"].startswith("application/problem+json")
     assert httpx.get(f"{server}/v1/chains/registry/96").json()["length"] > 40
     assert httpx.get(f"{server}/v1/chains/evaluation/{code}").status_code == 404  # year needed
+
+
+def test_an_exported_log_goes_into_a_fresh_ledger_as_json_lines(
+    world: Any, ledger_url: str, tmp_path: Path
+) -> None:
+    """``events export`` then ``events import`` into an empty database gives back the same
+    log, byte for byte; importing it again refuses every line, each with its reason."""
+    world.commune_stage(world.codes[2], Y)
+    export = tmp_path / "log.jsonl"
+    run("--database", ledger_url, "events", "export", "-o", str(export))
+    fresh = f"sqlite:///{tmp_path / 'fresh.db'}"
+    run("--database", fresh, "events", "import", str(export))
+    results = [json.loads(x) for x in (tmp_path / "log.jsonl.results.jsonl").read_text().splitlines()]
+    n = len(export.read_bytes().splitlines())
+    assert [x["line"] for x in results] == list(range(1, n + 1))
+    assert all(x["status"] == 201 for x in results) and results[-1]["receipt"]["index"] == n - 1
+    again = tmp_path / "again.jsonl"
+    run("--database", fresh, "events", "export", "-o", str(again))
+    assert again.read_bytes() == export.read_bytes()
+    assert main(["--database", fresh, "events", "import", str(export)]) == 1
+    results = [json.loads(x) for x in (tmp_path / "log.jsonl.results.jsonl").read_text().splitlines()]
+    assert {x["status"] for x in results} == {409} and results[0]["problem"]["message_vi"]
+
+
+def test_events_import_sends_json_lines_to_a_server_in_batches(
+    world: Any, server: str, ledger_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import api.cli_projections
+
+    monkeypatch.setattr(api.cli_projections, "IMPORT_CHUNK", 7)  # several requests, line numbers carried on
+    export = tmp_path / "log.jsonl"
+    run("--database", ledger_url, "events", "export", "-o", str(export))
+    n = len(export.read_bytes().splitlines())
+    assert n > 14
+    assert main(["events", "import", "--url", server, str(export)]) == 1  # all already stored
+    results = [json.loads(x) for x in (tmp_path / "log.jsonl.results.jsonl").read_text().splitlines()]
+    assert [x["line"] for x in results] == list(range(1, n + 1))
+    assert {x["problem"]["code"] for x in results} == {"duplicate"}
