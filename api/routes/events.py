@@ -12,6 +12,7 @@ lines) is refused whole, with nothing stored.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -63,15 +64,11 @@ RECEIPT_SCHEMA: dict[str, Any] = {
 }
 
 
-def _check_media_type(request: Request) -> None:
+def _check_media_type(request: Request, ok: Callable[[str], bool], en: str, vi: str) -> None:
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media != "application/json" and not media.endswith("+json"):
-        raise ApiProblem(
-            415, "unsupported_media_type", "Unsupported media type",
-            "send the DSSE envelope as application/json",
-            "hãy gửi phong bì DSSE với Content-Type application/json",
-            content_type=media,
-        )  # fmt: skip
+    if not ok(media):
+        raise ApiProblem(415, "unsupported_media_type", "Unsupported media type", en, vi,
+                         content_type=media)  # fmt: skip
 
 
 MAX_BATCH = 1_000  # envelopes per batch request (and the body limit applies)
@@ -137,7 +134,11 @@ def receipt_doc(r: Receipt) -> dict[str, Any]:
 )
 async def submit_event(request: Request) -> JSONResponse:
     # The hottest route: app.state directly rather than dependencies, to keep it lean.
-    _check_media_type(request)
+    _check_media_type(
+        request, lambda m: m == "application/json" or m.endswith("+json"),
+        "send the DSSE envelope as application/json",
+        "hãy gửi phong bì DSSE với Content-Type application/json",
+    )  # fmt: skip
     outcome = await request.app.state.batcher.submit(await request.body())
     if outcome.error is not None:
         raise outcome.error
@@ -146,14 +147,11 @@ async def submit_event(request: Request) -> JSONResponse:
 
 
 def _batch_lines(request: Request, body: bytes) -> list[bytes]:
-    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media not in BATCH_MEDIA:
-        raise ApiProblem(
-            415, "unsupported_media_type", "Unsupported media type",
-            "send one DSSE envelope per line as application/x-ndjson",
-            "hãy gửi mỗi dòng một phong bì DSSE với Content-Type application/x-ndjson",
-            content_type=media,
-        )  # fmt: skip
+    _check_media_type(
+        request, lambda m: m in BATCH_MEDIA,
+        "send one DSSE envelope per line as application/x-ndjson",
+        "hãy gửi mỗi dòng một phong bì DSSE với Content-Type application/x-ndjson",
+    )  # fmt: skip
     lines = body.split(b"\n")
     if lines and lines[-1] == b"":
         lines.pop()  # the newline that ends the last line

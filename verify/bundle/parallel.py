@@ -5,7 +5,8 @@ signature is verified over PAE with the key its key id names among *all* keys th
 registry ever enrolled (whether the key was valid at that point in the log is the
 judge's business, in the main process). The worker also does the rest of the judge's
 work that depends on the envelope alone — its hash, its Merkle leaf hash, its payload's
-schema — and sends back what it parsed, so the main process parses nothing again.
+schema — and sends back what it found with the payload's bytes, which the main process
+reads again without checks (``accepted_payload``: cheaper than unpickling the parsed value).
 Results come back in submission order; the main process keeps a window of batches in
 flight, so the workers verify ahead while it replays (``Pipeline``).
 """
