@@ -15,6 +15,7 @@ import argparse
 import json
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -150,7 +151,9 @@ def _print_impact(report: dict[str, Any]) -> None:
 IMPORT_CHUNK = 500  # envelopes per submit_many, or per POST /v1/events/batch (at most 1,000)
 
 
-def _import_results(args: argparse.Namespace, lines: list[bytes]) -> list[dict[str, Any]]:
+def _import_results(
+    args: argparse.Namespace, lines: list[bytes], advance: Callable[[int], object]
+) -> list[dict[str, Any]]:
     """Each envelope's result, in order: {"line", "status", "receipt" | "problem"}."""
     out: list[dict[str, Any]] = []
     chunks = range(0, len(lines), IMPORT_CHUNK)
@@ -167,6 +170,7 @@ def _import_results(args: argparse.Namespace, lines: list[bytes]) -> list[dict[s
             if r.status_code != 200:
                 raise SystemExit(r.text)
             out += [{**x, "line": x["line"] + start} for x in r.json()["results"]]
+            advance(min(IMPORT_CHUNK, len(lines) - start))
         return out
     from api.config import make_ledger
     from api.problems import status_of
@@ -184,14 +188,23 @@ def _import_results(args: argparse.Namespace, lines: list[bytes]) -> list[dict[s
                 receipt = {"index": o.receipt.index, "envelope_hash": o.receipt.envelope_hash,
                            "type": o.receipt.type}  # fmt: skip
                 out.append({"line": n, "status": 201, "receipt": receipt})
+        advance(min(IMPORT_CHUNK, len(lines) - start))
     return out
 
 
 def cmd_events_import(args: argparse.Namespace) -> int:
     """Every envelope of a JSON lines file, in order, into the database or (``--url``) a
     server; each line's receipt or problem goes to ``FILE.results.jsonl``."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
     lines = [ln.strip() for ln in Path(args.file).read_bytes().splitlines() if ln.strip()]
-    results = _import_results(args, lines)
+    with Progress(
+        "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+        TimeElapsedColumn(), console=Console(stderr=True),
+    ) as bar:  # fmt: skip
+        task = bar.add_task("Nhập / importing", total=len(lines))
+        results = _import_results(args, lines, lambda n: bar.advance(task, n))
     with open(args.file + ".results.jsonl", "w", encoding="utf-8") as f:
         for x in results:
             f.write(json.dumps(x, ensure_ascii=False, default=str) + "\n")
