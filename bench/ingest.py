@@ -185,7 +185,7 @@ def main() -> None:
     ap.add_argument("--http-communes", type=int, default=100)
     ap.add_argument("--http-years", default="2022,2023,2024")
     ap.add_argument("--clients", type=int, default=32)
-    ap.add_argument("--workers", default="1,2", help="uvicorn worker processes to try")
+    ap.add_argument("--workers", default="1,2", help="uvicorn worker processes to try (\"\": none)")
     ap.add_argument("--skip-direct", action="store_true", help="only the HTTP measurement")
     ap.add_argument("--http-batch", type=int, default=6,
                     help="then 2 workers again, this many envelopes per POST /v1/events/batch (0: skip)")
@@ -196,7 +196,7 @@ def main() -> None:
     envs = make_envelopes(a.http_communes, years)
     setup = [e for e in envs if payload_of(e).year is None]
     events = envs[len(setup) :]
-    for workers in (int(w) for w in a.workers.split(",")):
+    for workers in (int(w) for w in a.workers.split(",") if w):
         precheck = "auto" if workers == 1 else "0"
         stats = http_rate(a.postgres, setup, events, a.clients, workers, precheck)
         label = f"postgres over HTTP, {workers} worker(s), precheck {precheck}, {a.clients} clients"
