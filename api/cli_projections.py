@@ -15,7 +15,7 @@ import argparse
 import json
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -151,6 +151,38 @@ def _print_impact(report: dict[str, Any]) -> None:
 IMPORT_CHUNK = 500  # envelopes per submit_many, or per POST /v1/events/batch (at most 1,000)
 
 
+IMPORT_BYTES = 512 * 1024  # per request, under the server's default body limit (1 MiB)
+
+
+def _by_size(lines: list[bytes], most: int, size: int) -> Iterator[list[bytes]]:
+    """Consecutive runs of at most ``most`` lines and about ``size`` bytes (at least one)."""
+    chunk: list[bytes] = []
+    total = 0
+    for line in lines:
+        if chunk and (len(chunk) >= most or total + len(line) + 1 > size):
+            yield chunk
+            chunk, total = [], 0
+        chunk.append(line)
+        total += len(line) + 1
+    if chunk:
+        yield chunk
+
+
+def _post_batch(client: Any, chunk: list[bytes], start: int) -> list[dict[str, Any]]:
+    """One batch request; a batch over the server's body limit (413) is sent in halves,
+    down to one envelope, whose 413 is then that line's result."""
+    r = client.post("/v1/events/batch", content=b"\n".join(chunk) + b"\n",
+                    headers={"content-type": "application/x-ndjson"})  # fmt: skip
+    if r.status_code == 413 and len(chunk) > 1:
+        half = len(chunk) // 2
+        return _post_batch(client, chunk[:half], start) + _post_batch(client, chunk[half:], start + half)
+    if r.status_code == 413:
+        return [{"line": start + 1, "status": 413, "problem": r.json()}]
+    if r.status_code != 200:
+        raise SystemExit(r.text)
+    return [{**x, "line": x["line"] + start} for x in r.json()["results"]]
+
+
 def _import_results(
     args: argparse.Namespace, lines: list[bytes], advance: Callable[[int], object]
 ) -> list[dict[str, Any]]:
@@ -160,17 +192,12 @@ def _import_results(
     if args.url:
         import httpx
 
-        for start in chunks:
-            r = httpx.post(
-                f"{args.url.rstrip('/')}/v1/events/batch",
-                content=b"\n".join(lines[start : start + IMPORT_CHUNK]) + b"\n",
-                headers={"content-type": "application/x-ndjson"},
-                timeout=300,
-            )
-            if r.status_code != 200:
-                raise SystemExit(r.text)
-            out += [{**x, "line": x["line"] + start} for x in r.json()["results"]]
-            advance(min(IMPORT_CHUNK, len(lines) - start))
+        with httpx.Client(base_url=args.url.rstrip("/"), timeout=300) as client:
+            start = 0
+            for chunk in _by_size(lines, IMPORT_CHUNK, IMPORT_BYTES):
+                out += _post_batch(client, chunk, start)
+                start += len(chunk)
+                advance(len(chunk))
         return out
     from api.config import make_ledger
     from api.problems import status_of

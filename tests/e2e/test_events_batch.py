@@ -139,3 +139,20 @@ def test_malformed_lines_are_each_refused(client: TestClient, province: Province
     assert body["recorded"] == 0 and body["refused"] == 3
     assert all(x["status"] == 400 and "problem" in x for x in body["results"])
     assert log_size(client) == before
+
+
+def test_import_halves_a_batch_the_server_finds_too_large(
+    client: TestClient, province: Province
+) -> None:
+    """``events import --url`` sends a batch over the server's body limit (here 64 KiB) in
+    halves; a single line over it gets the 413 as its own result."""
+    from api.cli_projections import _by_size, _post_batch
+
+    env = province.opened()
+    lines = [env] * (64 * 1024 // len(env) + 5) + [b'{"x":"' + b"y" * 70_000 + b'"}']
+    results = _post_batch(client, lines, 10)
+    assert [x["line"] for x in results] == list(range(11, 11 + len(lines)))
+    assert [x["status"] for x in results] == [201] + [409] * (len(lines) - 2) + [413]
+    assert [len(c) for c in _by_size([b"a" * 9] * 7, 3, 25)] == [2, 2, 2, 1]
+    assert [len(c) for c in _by_size([b"a" * 9] * 7, 3, 1000)] == [3, 3, 1]
+    assert [len(c) for c in _by_size([b"a" * 99], 3, 10)] == [1]
