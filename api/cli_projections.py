@@ -188,7 +188,6 @@ def _import_results(
 ) -> list[dict[str, Any]]:
     """Each envelope's result, in order: {"line", "status", "receipt" | "problem"}."""
     out: list[dict[str, Any]] = []
-    chunks = range(0, len(lines), IMPORT_CHUNK)
     if args.url:
         import httpx
 
@@ -201,9 +200,10 @@ def _import_results(
         return out
     from api.config import make_ledger
     from api.problems import status_of
+    from api.routes.events import receipt_doc
 
     ledger = make_ledger(Settings.from_env(database_url=args.database))
-    for start in chunks:
+    for start in range(0, len(lines), IMPORT_CHUNK):
         for n, o in enumerate(ledger.submit_many(lines[start : start + IMPORT_CHUNK]), start + 1):
             if o.error is not None:
                 e = o.error
@@ -211,10 +211,8 @@ def _import_results(
                            "evidence": e.evidence}  # fmt: skip
                 out.append({"line": n, "status": status_of(e)[0], "problem": problem})
             else:
-                assert o.receipt is not None
-                receipt = {"index": o.receipt.index, "envelope_hash": o.receipt.envelope_hash,
-                           "type": o.receipt.type}  # fmt: skip
-                out.append({"line": n, "status": 201, "receipt": receipt})
+                assert o.receipt is not None  # the same receipt as the server's answer
+                out.append({"line": n, "status": 201, "receipt": receipt_doc(o.receipt)})
         advance(min(IMPORT_CHUNK, len(lines) - start))
     return out
 
