@@ -2,7 +2,8 @@
 
 ``install(app, settings)`` is called once by ``create_app``. Middleware order, outermost
 first: ``Observe`` (request id, access log, metrics, 500) → ``BodyLimit`` (413) →
-FastAPI's exception handlers (``api.problems``) → the routers.
+``FastRoutes`` (the event routes, ``api.fastroute``) → FastAPI's exception handlers
+(``api.problems``) → the routers.
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ from fastapi.staticfiles import StaticFiles
 
 from api import problems
 from api.config import Settings
+from api.fastroute import FastRoutes
 from api.limits import BodyLimit
 from api.metrics import Metrics
 from api.observe import Observe, configure_logging
 from api.openapi import DESCRIPTION, TAGS
+from api.routes import events
 
 STATIC = Path(__file__).parent / "static"
 
@@ -28,6 +31,7 @@ def install(app: FastAPI, settings: Settings) -> Metrics:
     metrics = Metrics()
     app.state.metrics = metrics
     problems.install(app)
+    app.add_middleware(FastRoutes, handlers=events.FAST)  # type: ignore[arg-type]
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)  # type: ignore[arg-type]
     app.add_middleware(Observe, metrics=metrics)  # type: ignore[arg-type]
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -163,7 +163,7 @@ class Ledger(Application[UUID]):
     def submit_many(
         self,
         items: Sequence[bytes],
-        pre: Sequence[Prechecked | LocalizedError] | None = None,
+        pre: Sequence[Prechecked | LocalizedError | None] | None = None,
     ) -> list[Outcome]:
         """Judge each envelope in order, then append the accepted ones in one transaction.
 
@@ -179,7 +179,7 @@ class Ledger(Application[UUID]):
         raise AssertionError("unreachable")
 
     def _attempt(
-        self, items: Sequence[bytes], pre: Sequence[Prechecked | LocalizedError] | None
+        self, items: Sequence[bytes], pre: Sequence[Prechecked | LocalizedError | None] | None
     ) -> list[Outcome]:
         batch = _Batch(self)
         judge = Judge(

@@ -25,6 +25,7 @@ from urllib.parse import unquote
 
 from projections.engine import Changes, canonical
 
+SCHEMA_LOCK = 0x6D62_7064  # "mbpd": held while the read-model tables are created
 _CREATE = [
     "CREATE TABLE IF NOT EXISTS proj_docs (projection TEXT NOT NULL, key TEXT NOT NULL,"
     " doc TEXT NOT NULL, PRIMARY KEY (projection, key))",
@@ -43,6 +44,8 @@ class ProjectionStore:
         self._local = threading.local()  # one connection per thread
         self._all: list[Any] = []
         with self.tx() as c:
+            if self.postgres:  # server processes starting together must not race on this
+                c.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
             for sql in _CREATE:
                 c.execute(sql)
         if self.postgres:

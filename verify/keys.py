@@ -8,6 +8,14 @@
 A key is carried as its SubjectPublicKeyInfo DER (RFC 5280 §4.1.2.7); its key id is
 the lowercase hex SHA-256 of those bytes. Only the DER that ``cryptography`` itself
 writes for the key is accepted, so one key has exactly one key id.
+
+``cryptography`` is the reference for every signature. When PyNaCl is installed (the
+server installs it; the standalone verifier does not need it), an Ed25519 signature is
+first checked with libsodium, about twice as fast here (BENCHMARKS.md), and only its
+"valid" is taken: libsodium applies the same cofactorless check as OpenSSL plus more
+(canonical encodings, no small-order points), so what it accepts ``cryptography`` accepts
+too; anything it refuses goes to ``cryptography``, whose answer stands. The outcome is
+``cryptography``'s either way (tested in ``tests/unit/test_keys.py``).
 """
 
 from __future__ import annotations
@@ -15,6 +23,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -24,6 +33,12 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 
 from verify.errors import BadSignature, MalformedInput, UnsupportedKey
+
+_sodium_open: Callable[[bytes, bytes], bytes] | None
+try:  # optional accelerator (see the module's docstring)
+    from nacl.bindings import crypto_sign_open as _sodium_open
+except ImportError:  # pragma: no cover - the standalone verifier's usual case
+    _sodium_open = None
 
 ALGORITHMS = ("ed25519", "ecdsa-p256-sha256", "rsa-pss-sha256")
 RSA_MIN_BITS = 2048
@@ -130,8 +145,22 @@ class PublicKey:
     def key_id(self) -> str:
         return key_id(self.spki_der)
 
+    @cached_property
+    def _raw_ed25519(self) -> bytes | None:
+        """The 32-byte Ed25519 public key, for libsodium (None: not Ed25519, or no PyNaCl)."""
+        if _sodium_open is None or not isinstance(self._key, ed25519.Ed25519PublicKey):
+            return None
+        return self._key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
     def verify(self, signature: bytes, message: bytes) -> None:
         """Raise BadSignature unless ``signature`` is valid over ``message``."""
+        raw, sodium = self._raw_ed25519, _sodium_open
+        if raw is not None and sodium is not None and len(signature) == 64:
+            try:
+                sodium(signature + message, raw)
+                return
+            except Exception:  # noqa: BLE001 - refused here: cryptography decides below
+                pass
         try:
             if isinstance(self._key, ed25519.Ed25519PublicKey):
                 self._key.verify(signature, message)

@@ -49,11 +49,23 @@ def check_read_versions(read: Mapping[UUID, int], stored: Mapping[UUID, int]) ->
         raise StaleRead(stale)
 
 
-class LogTree:
-    """In-memory right edge of the tree; the database row ``log_head`` is the truth."""
+COLUMN_TYPES = {  # PostgreSQL types of the rows ``append`` inserts, column by column
+    "log_leaves": ("bigint", "bytea", "text", "bytea"),
+    "log_nodes": ("smallint", "bigint", "bytea"),
+}
 
-    def __init__(self, placeholder: str) -> None:
+
+class LogTree:
+    """In-memory right edge of the tree; the database row ``log_head`` is the truth.
+
+    ``arrays``: insert each table's new rows as one statement over binary arrays, one per
+    column (``INSERT … SELECT * FROM unnest(%b::type[], …)``, PostgreSQL), instead of a
+    statement per row: psycopg then dumps the bytes without escaping them in Python.
+    """
+
+    def __init__(self, placeholder: str, arrays: bool = False) -> None:
         self.ph = placeholder
+        self.arrays = arrays
         self.builder = TreeBuilder()
 
     def _q(self, sql: str) -> str:
@@ -95,8 +107,16 @@ class LogTree:
             leaves.append((idx, lh, hashlib.sha256(env).hexdigest(), env))
             if out is not None:
                 out.append((idx, lh))
-        executemany(self._q("INSERT INTO log_leaves VALUES (?, ?, ?, ?)"), leaves)
-        executemany(self._q("INSERT INTO log_nodes VALUES (?, ?, ?)"), nodes)
+        for table, rows in (("log_leaves", leaves), ("log_nodes", nodes)):
+            types = COLUMN_TYPES[table]
+            if self.arrays:
+                if rows:
+                    arrays = ", ".join(f"%b::{t}[]" for t in types)
+                    columns = [list(c) for c in zip(*rows, strict=True)]
+                    execute(f"INSERT INTO {table} SELECT * FROM unnest({arrays})", columns)
+            else:
+                marks = ", ".join("?" * len(types))
+                executemany(self._q(f"INSERT INTO {table} VALUES ({marks})"), rows)
         if size == 0:
             execute(
                 self._q("INSERT INTO log_head VALUES (1, ?, ?)"), (builder.size, builder.root())

@@ -1,39 +1,65 @@
 """PostgreSQL adapter: the library's application recorder plus the Merkle log tables.
 
-The leaves and hashes are inserted after the library has taken its EXCLUSIVE lock on
-the events table, inside the same transaction, so leaf indexes are gapless and in
-commit order.
+The ledger's batches are appended by one server-side call (``api.store.pgappend``): the
+events, their leaves and hashes in one transaction under the library's EXCLUSIVE lock on
+the events table, so leaf indexes are gapless and in commit order. Schema creation takes
+an advisory lock, so writer processes starting together do not race on it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
 from uuid import UUID
 
 import psycopg
-from eventsourcing.persistence import IntegrityError, StoredEvent
+from eventsourcing.persistence import (
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    StoredEvent,
+)
 from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.utils import retry
 from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
+from api.store import pgappend
 from api.store.logtree import LogTree, check_read_versions, create_statements, read_nodes
-from verify.merkle import NodeId
+from domain.ledger import StaleRead
+from verify.merkle import NodeId, leaf_hash
 
 CHECKPOINT_LOCK = 0x6D62_6370  # "mbcp": pg_try_advisory_lock key of the checkpointer
+SCHEMA_LOCK = 0x6D62_7363  # "mbsc": held while the tables and functions are created
 
 
 class LogPostgresRecorder(PostgresApplicationRecorder):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.tree = LogTree("%s")
+        self.tree = LogTree("%s", arrays=True)
         self.sql_create_statements.extend(SQL(s) for s in create_statements("BYTEA", "BIGINT"))  # type: ignore[arg-type]
+        self.sql_create_statements.append(
+            pgappend.create_function(
+                self.datastore.schema, self.events_table_name,
+                self.datastore.originator_id_type, self.channel_name,
+            )
+        )  # fmt: skip
+        self._append_sql = pgappend.call(self.datastore.schema)
         self._failed = threading.local()
 
+    def _create_table(self, curs: Cursor[DictRow]) -> None:
+        curs.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
+        super()._create_table(curs)
+
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Any:
+        envelopes: dict[Any, bytes] | None = kwargs.get("envelopes")
+        order: list[Any] | None = kwargs.get("order")
+        if envelopes is not None and order is not None:
+            return self._append(stored_events, envelopes, order, kwargs)
         self._failed.error = None
         try:
             return super().insert_events(stored_events, **kwargs)
@@ -45,6 +71,48 @@ class LogPostgresRecorder(PostgresApplicationRecorder):
             if error is not None:  # our hook failed: raise its error, not the abort's
                 raise error from None
             raise
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def _append(
+        self,
+        stored_events: Sequence[StoredEvent],
+        envelopes: dict[Any, bytes],
+        order: list[Any],
+        kwargs: dict[str, Any],
+    ) -> list[int]:
+        """The ledger's batch: events and leaves in one call of ``minhbach_append``."""
+        missing = {(s.originator_id, s.originator_version) for s in stored_events} - set(envelopes)
+        if missing:
+            raise RuntimeError(f"events without an envelope cannot be logged: {missing}")
+        leaves = [envelopes[k] for k in order]
+        hashes = [leaf_hash(e) for e in leaves]
+        read: dict[UUID, int] = kwargs.get("read_versions") or {}
+        params = (
+            [s.originator_id for s in stored_events],
+            [s.originator_version for s in stored_events],
+            [s.topic for s in stored_events],
+            [s.state for s in stored_events],
+            leaves,
+            hashes,
+            [hashlib.sha256(e).hexdigest() for e in leaves],
+            list(read),
+            list(read.values()),
+            f"{self.datastore.lock_timeout}s",
+        )
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            try:
+                curs.execute(self._append_sql, params)
+            except psycopg.Error as e:
+                if e.sqlstate == pgappend.STALE_READ:
+                    raise StaleRead(str(e)) from None
+                raise
+            row = curs.fetchone()
+        assert row is not None
+        first = int(row["first_index"])
+        out: list[tuple[int, bytes]] | None = kwargs.get("leaves_out")
+        if out is not None:
+            out[:] = [(first + n, h) for n, h in enumerate(hashes)]
+        return list(row["notification_ids"] or [])
 
     def _insert_stored_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -63,7 +131,19 @@ class LogPostgresRecorder(PostgresApplicationRecorder):
     def _insert_with_log(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> None:
-        super()._insert_stored_events(curs, stored_events, **kwargs)
+        # The library's statement, but over four binary arrays instead of one array of its
+        # composite type, which psycopg dumps as escaped text in Python (~50 µs an event).
+        self._lock_table(curs)
+        self._notify_channel(curs)
+        curs.execute(
+            self._insert_arrays_sql,
+            (
+                [s.originator_id for s in stored_events],
+                [s.originator_version for s in stored_events],
+                [s.topic for s in stored_events],
+                [s.state for s in stored_events],
+            ),
+        )
         # A second cursor, so the library can still fetch its RETURNING rows from ``curs``.
         with curs.connection.cursor() as c:
             read: dict[UUID, int] = kwargs.get("read_versions") or {}
@@ -88,6 +168,18 @@ class LogPostgresRecorder(PostgresApplicationRecorder):
                 [(s.originator_id, s.originator_version) for s in stored_events],
                 kwargs,
             )
+
+    @property
+    def _insert_arrays_sql(self) -> Any:
+        return SQL(
+            "INSERT INTO {}.{} (originator_id, originator_version, topic, state) "
+            "SELECT * FROM unnest(%b::{}[], %b::bigint[], %b::text[], %b::bytea[]) "
+            "RETURNING notification_id"
+        ).format(
+            Identifier(self.datastore.schema),
+            Identifier(self.events_table_name),
+            Identifier(self.datastore.originator_id_type),
+        )
 
     # -- reads ---------------------------------------------------------------------
     @property

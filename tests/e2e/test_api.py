@@ -317,7 +317,7 @@ def test_batcher_groups_concurrent_submissions_and_answers_each() -> None:
         return [Outcome(receipt=Receipt(0, "", d.decode(), "T", "", None)) for d in items]
 
     async def run() -> list[Outcome]:
-        batcher = Batcher(submit_many, max_batch=8, max_wait=0.05)
+        batcher = Batcher(submit_many, max_batch=8)
         await batcher.start()
         try:
             return await asyncio.gather(*(batcher.submit(str(i).encode()) for i in range(20)))

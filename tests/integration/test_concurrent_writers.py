@@ -67,23 +67,41 @@ def test_two_writers_appending_to_one_chain_store_one_and_refuse_the_other(
 
 
 def test_a_failure_inside_the_log_hook_stores_neither_events_nor_leaves(
-    world: Any, monkeypatch: pytest.MonkeyPatch
+    world: Any, backend: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     a = world.codes[0]
-    before = world.state()
-    append = LogTree.append
+    rec = world.ledger.recorder
 
-    def broken(self: LogTree, *args: Any, **kwargs: Any) -> None:
-        append(self, *args, **kwargs)  # the rows are written, then the hook fails
-        raise RuntimeError("disk on fire")
+    def rows() -> tuple[Any, ...]:
+        return (world.state(), rec.log_sql("SELECT count(*) FROM log_leaves"),
+                rec.log_sql("SELECT count(*) FROM log_nodes"), rec.events_count())  # fmt: skip
 
-    monkeypatch.setattr(LogTree, "append", broken)
+    before = rows()
+    if backend == "postgres":
+        # the log is written inside ``minhbach_append``: fail its last insert (the nodes),
+        # after the events and the leaves were inserted by the same call
+        rec.log_exec(
+            "CREATE OR REPLACE FUNCTION fail_nodes() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION 'disk on fire'; END $$"
+        )
+        rec.log_exec("CREATE TRIGGER fail_nodes BEFORE INSERT ON log_nodes "
+                     "FOR EACH STATEMENT EXECUTE FUNCTION fail_nodes()")  # fmt: skip
+    else:
+        append = LogTree.append
+
+        def broken(self: LogTree, *args: Any, **kwargs: Any) -> None:
+            append(self, *args, **kwargs)  # the rows are written, then the hook fails
+            raise RuntimeError("disk on fire")
+
+        monkeypatch.setattr(LogTree, "append", broken)
     env = world.sign([world.chair(a)], "EvaluationOpened", a, Y, at(date(Y, 12, 1), 8),
                      {"catalog_id": world.catalog(Y).catalog_id})  # fmt: skip
-    with pytest.raises(RuntimeError, match="disk on fire"):
+    with pytest.raises(Exception, match="disk on fire"):
         world.ledger.submit(env)
     monkeypatch.undo()
-    assert world.state() == before
+    if backend == "postgres":
+        rec.log_exec("DROP TRIGGER fail_nodes ON log_nodes")
+    assert rows() == before
     assert world.ledger.evaluation(a, Y) is None
     world.ledger.submit(env)  # and the writer recovers: the same envelope is accepted now
     assert world.ledger.evaluation(a, Y) is not None
