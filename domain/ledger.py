@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.persistence import RecordConflictError
 
 from domain.chain import Chain, chain_id, remember
@@ -210,8 +210,8 @@ class Ledger(Application[UUID]):
         if batch.order:
             leaves: list[tuple[int, bytes]] = []
             try:
-                self.save(
-                    *(c for c in batch.chains.values() if c is not None),
+                self._save_chains(
+                    [c for c in batch.chains.values() if c is not None],
                     envelopes=batch.envelopes,
                     order=batch.order,
                     leaves_out=leaves,
@@ -281,6 +281,19 @@ class Ledger(Application[UUID]):
                 raise BadEvent("chain kind mismatch", "sai loại chuỗi hồ sơ")
             return agg
         return self._load(cls, cid)
+
+    def _save_chains(self, chains: Sequence[Chain], **kwargs: Any) -> None:
+        """``Application.save`` for this ledger's own chains: the same steps, without the
+        library's two runtime Protocol checks per object (~10 µs each on Python 3.11)."""
+        processing: ProcessingEvent[UUID] = ProcessingEvent()
+        for chain in chains:
+            processing.events.extend(chain.collect_events())
+            processing.aggregates[chain.id] = chain
+        processing.saved_kwargs.update(kwargs)
+        recordings = self._record(processing)
+        self._take_snapshots(processing)
+        self._notify(recordings)
+        self.notify(processing.events)  # the library's deprecated hook, as its save() does
 
     def _keep(self, batch: _Batch) -> None:
         for cid, agg in batch.chains.items():
