@@ -15,7 +15,9 @@ first checked with libsodium, about twice as fast here (BENCHMARKS.md), and only
 "valid" is taken: libsodium applies the same cofactorless check as OpenSSL plus more
 (canonical encodings, no small-order points), so what it accepts ``cryptography`` accepts
 too; anything it refuses goes to ``cryptography``, whose answer stands. The outcome is
-``cryptography``'s either way (tested in ``tests/unit/test_keys.py``).
+``cryptography``'s either way (tested in ``tests/unit/test_keys_sodium.py``).
+``MINHBACH_SODIUM=0`` in the environment turns the accelerator off (benchmarks compare
+both; a worried inspector may want the reference alone).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -39,6 +42,13 @@ try:  # optional accelerator (see the module's docstring)
     from nacl.bindings import crypto_sign_open as _sodium_open
 except ImportError:  # pragma: no cover - the standalone verifier's usual case
     _sodium_open = None
+if os.environ.get("MINHBACH_SODIUM", "1") == "0":
+    _sodium_open = None
+
+
+def accelerated() -> bool:
+    """Whether Ed25519 signatures are checked with libsodium first."""
+    return _sodium_open is not None
 
 ALGORITHMS = ("ed25519", "ecdsa-p256-sha256", "rsa-pss-sha256")
 RSA_MIN_BITS = 2048

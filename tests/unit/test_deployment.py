@@ -21,7 +21,9 @@ COMPOSE = shutil.which("docker-compose")
 LONG_RUNNING = {"postgres", "api", "projector", "witness"}
 
 
-def compose(*args: str, password: str | None = "test-password") -> subprocess.CompletedProcess[str]:
+def compose(
+    *args: str, password: str | None = "test-password", **extra: str
+) -> subprocess.CompletedProcess[str]:
     if COMPOSE is None:
         if os.environ.get("CI"):
             pytest.fail(
@@ -31,6 +33,7 @@ def compose(*args: str, password: str | None = "test-password") -> subprocess.Co
     env = {k: v for k, v in os.environ.items() if not k.startswith(("POSTGRES_", "MINHBACH_"))}
     if password is not None:
         env["POSTGRES_PASSWORD"] = password
+    env.update(extra)
     return subprocess.run(
         [COMPOSE, "-f", str(ROOT / "docker-compose.yml"), *args],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
@@ -76,6 +79,15 @@ def test_api_runs_the_app_factory_against_the_postgres_service(config: dict[str,
     assert config["services"]["projector"]["command"] == ["minhbach", "project", "run"]
     assert config["services"]["witness"]["command"][:3] == ["minhbach", "witness", "serve"]
     assert "MINHBACH_DATABASE_URL" not in config["services"]["witness"]["environment"]
+
+
+def test_api_processes_default_to_one_and_follow_the_setting(config: dict[str, Any]) -> None:
+    command = config["services"]["api"]["command"]
+    assert command[command.index("--workers") + 1] == "1"
+    r = compose("config", MINHBACH_API_WORKERS="2")
+    assert r.returncode == 0, r.stderr
+    command = yaml.safe_load(r.stdout)["services"]["api"]["command"]
+    assert command[command.index("--workers") + 1] == "2"
 
 
 def test_the_witness_command_is_one_the_cli_accepts(config: dict[str, Any]) -> None:

@@ -116,3 +116,16 @@ def test_without_pynacl_the_outcomes_are_the_same(monkeypatch: pytest.MonkeyPatc
     sig = KEY.sign(msg)
     assert ours(key, sig, msg)
     assert not ours(key, sig, msg + b"!")
+
+
+def test_the_switch_turns_the_accelerator_off() -> None:
+    import subprocess
+    import sys
+
+    code = "import verify.keys as k; print(k.accelerated())"
+    run = lambda env: subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,  # noqa: E731
+                                     text=True, check=True).stdout.strip()  # fmt: skip
+    import os
+
+    assert run({**os.environ, "MINHBACH_SODIUM": "0"}) == "False"
+    assert run({**os.environ, "MINHBACH_SODIUM": "1"}) == "True"
