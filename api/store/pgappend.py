@@ -12,7 +12,9 @@ transaction and one round trip, what the SQLite recorder does in several
    with ``sha256()`` from the stored right edge (RFC 6962 §2.1, the algorithm of
    ``verify.merkle.TreeBuilder``), inserts leaves and nodes and moves the head.
 
-The lock is held only while the server runs these statements: no client round trip and
+The log tables are named as everywhere else (unqualified, through the search path, as
+they were created); the events table as the library names it. The lock is held only
+while the server runs these statements: no client round trip and
 no Python work sits inside the critical section, so concurrent writer processes queue on
 it for less time. The leaf hashes are computed by the caller (``verify.merkle.leaf_hash``)
 and the function recomputes nothing it is given, but every node and root it writes is
@@ -62,11 +64,11 @@ BEGIN
     ) SELECT array_agg(notification_id ORDER BY notification_id) INTO ids FROM ins;
     PERFORM pg_notify({channel}, '');
 
-    SELECT h.size INTO n FROM {schema}.log_head h WHERE h.id = 1;
+    SELECT h.size INTO n FROM log_head h WHERE h.id = 1;
     n := coalesce(n, 0);
     start_size := n;
     FOR lvl, cur IN
-        SELECT ln.level, ln.hash FROM {schema}.log_nodes ln
+        SELECT ln.level, ln.hash FROM log_nodes ln
         JOIN generate_series(0, 62) AS k ON ln.level = k AND ln.idx = (n >> k) - 1
         WHERE (n >> k) & 1 = 1
     LOOP
@@ -78,7 +80,7 @@ BEGIN
         END IF;
     END LOOP;
 
-    INSERT INTO {schema}.log_leaves
+    INSERT INTO log_leaves
         SELECT start_size + t.o - 1, t.lh, t.eh, t.e
         FROM unnest(leaf_hashes, envelope_hashes, envelopes) WITH ORDINALITY AS t(lh, eh, e, o);
     FOR j IN 1 .. coalesce(array_length(leaf_hashes, 1), 0) LOOP
@@ -98,7 +100,7 @@ BEGIN
         frontier[lvl + 1] := cur;
         n := n + 1;
     END LOOP;
-    INSERT INTO {schema}.log_nodes SELECT * FROM unnest(levels, idxs, hashes);
+    INSERT INTO log_nodes SELECT * FROM unnest(levels, idxs, hashes);
 
     FOR lvl IN 0..62 LOOP  -- the root: the right edge folded from its smallest subtree
         IF (n >> lvl) & 1 = 1 THEN
@@ -106,7 +108,7 @@ BEGIN
                          ELSE sha256('\\x01'::bytea || frontier[lvl + 1] || root) END;
         END IF;
     END LOOP;
-    INSERT INTO {schema}.log_head VALUES (1, n, root)
+    INSERT INTO log_head VALUES (1, n, root)
         ON CONFLICT (id) DO UPDATE SET size = EXCLUDED.size, root = EXCLUDED.root;
     RETURN QUERY SELECT start_size, ids;
 END
