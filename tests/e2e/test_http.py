@@ -182,6 +182,29 @@ def test_each_request_is_one_json_log_line_with_route_status_duration_and_reques
     assert line["request_id"] == "abc.123" and line["duration_ms"] > 0 and line["level"] == "INFO"
 
 
+def test_the_event_routes_served_outside_fastapi_keep_ids_logs_metrics_and_limits(
+    client: TestClient, province: Province, capture: Callable[[str], list[str]]
+) -> None:
+    """``api.fastroute`` answers the event routes: the layers around it still apply."""
+    labels = {"method": "POST", "route": "/v1/events", "status": "201"}
+    before = metric(client.get("/metrics").text, "minhbach_http_requests_total", **labels)
+    lines = capture("minhbach.access")
+    r = client.post("/v1/events", content=province.opened(), headers={**JSON, "x-request-id": "ev-1"})
+    assert r.status_code == 201 and r.headers["x-request-id"] == "ev-1"
+    [line] = [json.loads(x) for x in lines]
+    assert (line["route"], line["status"], line["request_id"]) == ("/v1/events", 201, "ev-1")
+    after = metric(client.get("/metrics").text, "minhbach_http_requests_total", **labels)
+    assert after == before + 1
+    size = client.get("/readyz").json()["log_size"]
+    # a body sent without a length is counted as it arrives: over the limit, 413, nothing stored
+    r = client.post("/v1/events", content=iter([b"x" * 40_000, b"x" * 40_000]), headers=JSON)
+    assert_problem(r, 413, "too_large")
+    r = client.post("/v1/events/batch", content=b"{}", headers={"content-type": "text/plain"})
+    assert_problem(r, 415, "unsupported_media_type")
+    assert json.loads(lines[-1])["route"] == "/v1/events/batch"
+    assert client.get("/readyz").json()["log_size"] == size
+
+
 def test_an_unsafe_request_id_is_replaced_by_a_fresh_one(client: TestClient) -> None:
     given = "x" * 65
     rid = client.get("/healthz", headers={"x-request-id": given}).headers["x-request-id"]
