@@ -10,9 +10,10 @@ Tables (same in SQLite and PostgreSQL):
 - ``log_checkpoints(size, root, note, created)``: every signed checkpoint, with the witness
   cosignatures it got (``api.store.checkpoints``, ADR 0014); not written with the events.
 
-The recorder subclasses call ``LogTree.append`` inside the transaction that inserts the
-events, after the event table lock is held, so an event never exists without its leaf
-and hashes, nor hashes without their event (ADR 0003).
+The SQLite recorder calls ``LogTree.append`` inside the transaction that inserts the
+events, after the write lock is held, so an event never exists without its leaf and
+hashes, nor hashes without their event (ADR 0003). PostgreSQL does the same work in one
+server-side call (``api.store.pgappend``, ADR 0018).
 """
 
 from __future__ import annotations
@@ -49,23 +50,11 @@ def check_read_versions(read: Mapping[UUID, int], stored: Mapping[UUID, int]) ->
         raise StaleRead(stale)
 
 
-COLUMN_TYPES = {  # PostgreSQL types of the rows ``append`` inserts, column by column
-    "log_leaves": ("bigint", "bytea", "text", "bytea"),
-    "log_nodes": ("smallint", "bigint", "bytea"),
-}
-
-
 class LogTree:
-    """In-memory right edge of the tree; the database row ``log_head`` is the truth.
+    """In-memory right edge of the tree; the database row ``log_head`` is the truth."""
 
-    ``arrays``: insert each table's new rows as one statement over binary arrays, one per
-    column (``INSERT … SELECT * FROM unnest(%b::type[], …)``, PostgreSQL), instead of a
-    statement per row: psycopg then dumps the bytes without escaping them in Python.
-    """
-
-    def __init__(self, placeholder: str, arrays: bool = False) -> None:
+    def __init__(self, placeholder: str) -> None:
         self.ph = placeholder
-        self.arrays = arrays
         self.builder = TreeBuilder()
 
     def _q(self, sql: str) -> str:
@@ -84,6 +73,8 @@ class LogTree:
         order: list[Any] | None = kwargs.get("order")
         out: list[tuple[int, bytes]] | None = kwargs.get("leaves_out")
         if envelopes is None or order is None:
+            if any(True for _ in stored_keys):  # ADR 0003: no event without its leaf
+                raise RuntimeError("events without their envelopes cannot be logged")
             return
         if out is not None:
             out.clear()
@@ -107,16 +98,8 @@ class LogTree:
             leaves.append((idx, lh, hashlib.sha256(env).hexdigest(), env))
             if out is not None:
                 out.append((idx, lh))
-        for table, rows in (("log_leaves", leaves), ("log_nodes", nodes)):
-            types = COLUMN_TYPES[table]
-            if self.arrays:
-                if rows:
-                    arrays = ", ".join(f"%b::{t}[]" for t in types)
-                    columns = [list(c) for c in zip(*rows, strict=True)]
-                    execute(f"INSERT INTO {table} SELECT * FROM unnest({arrays})", columns)
-            else:
-                marks = ", ".join("?" * len(types))
-                executemany(self._q(f"INSERT INTO {table} VALUES ({marks})"), rows)
+        executemany(self._q("INSERT INTO log_leaves VALUES (?, ?, ?, ?)"), leaves)
+        executemany(self._q("INSERT INTO log_nodes VALUES (?, ?, ?)"), nodes)
         if size == 0:
             execute(
                 self._q("INSERT INTO log_head VALUES (1, ?, ?)"), (builder.size, builder.root())

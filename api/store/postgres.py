@@ -10,18 +10,12 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
 from uuid import UUID
 
 import psycopg
-from eventsourcing.persistence import (
-    IntegrityError,
-    InterfaceError,
-    OperationalError,
-    StoredEvent,
-)
+from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.utils import retry
 from psycopg import Cursor
@@ -29,7 +23,7 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
 from api.store import pgappend
-from api.store.logtree import LogTree, check_read_versions, create_statements, read_nodes
+from api.store.logtree import LogTree, create_statements, read_nodes
 from domain.ledger import StaleRead
 from verify.merkle import NodeId, leaf_hash
 
@@ -40,7 +34,7 @@ SCHEMA_LOCK = 0x6D62_7363  # "mbsc": held while the tables and functions are cre
 class LogPostgresRecorder(PostgresApplicationRecorder):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.tree = LogTree("%s", arrays=True)
+        self.tree = LogTree("%s")  # the placeholder style, for tools that write raw leaves
         self.sql_create_statements.extend(SQL(s) for s in create_statements("BYTEA", "BIGINT"))  # type: ignore[arg-type]
         self.sql_create_statements.append(
             pgappend.create_function(
@@ -49,7 +43,6 @@ class LogPostgresRecorder(PostgresApplicationRecorder):
             )
         )  # fmt: skip
         self._append_sql = pgappend.call(self.datastore.schema)
-        self._failed = threading.local()
 
     def _create_table(self, curs: Cursor[DictRow]) -> None:
         curs.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
@@ -58,19 +51,9 @@ class LogPostgresRecorder(PostgresApplicationRecorder):
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Any:
         envelopes: dict[Any, bytes] | None = kwargs.get("envelopes")
         order: list[Any] | None = kwargs.get("order")
-        if envelopes is not None and order is not None:
-            return self._append(stored_events, envelopes, order, kwargs)
-        self._failed.error = None
-        try:
-            return super().insert_events(stored_events, **kwargs)
-        except Exception as e:
-            error, self._failed.error = self._failed.error, None
-            if isinstance(error, psycopg.IntegrityError) or isinstance(e, psycopg.IntegrityError):
-                # e.g. a chain version another writer stored first: a conflict to retry
-                raise IntegrityError(str(error or e)) from None
-            if error is not None:  # our hook failed: raise its error, not the abort's
-                raise error from None
-            raise
+        if envelopes is None or order is None:  # ADR 0003: no event without its leaf
+            raise RuntimeError("events without their envelopes cannot be logged")
+        return self._append(stored_events, envelopes, order, kwargs)
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def _append(
@@ -113,73 +96,6 @@ class LogPostgresRecorder(PostgresApplicationRecorder):
         if out is not None:
             out[:] = [(first + n, h) for n, h in enumerate(hashes)]
         return list(row["notification_ids"] or [])
-
-    def _insert_stored_events(
-        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> None:
-        try:
-            self._insert_with_log(curs, stored_events, **kwargs)
-        except BaseException as e:
-            # The library catches errors raised here and commits anyway (to re-raise after
-            # its pipeline block), so put the transaction itself in the failed state: then
-            # the commit rolls back and no event is stored without its leaf, or vice versa.
-            self._failed.error = e
-            with contextlib.suppress(psycopg.Error):
-                curs.execute("SELECT 1 / 0  -- minhbach: abort this transaction")
-            raise
-
-    def _insert_with_log(
-        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> None:
-        # The library's statement, but over four binary arrays instead of one array of its
-        # composite type, which psycopg dumps as escaped text in Python (~50 µs an event).
-        self._lock_table(curs)
-        self._notify_channel(curs)
-        curs.execute(
-            self._insert_arrays_sql,
-            (
-                [s.originator_id for s in stored_events],
-                [s.originator_version for s in stored_events],
-                [s.topic for s in stored_events],
-                [s.state for s in stored_events],
-            ),
-        )
-        # A second cursor, so the library can still fetch its RETURNING rows from ``curs``.
-        with curs.connection.cursor() as c:
-            read: dict[UUID, int] = kwargs.get("read_versions") or {}
-            if read:  # optimistic concurrency: what was judged against is still current
-                c.execute(self._versions_sql, (list(read),))
-                check_read_versions(read, {r["originator_id"]: r["v"] for r in c.fetchall()})
-
-            def fetchone(sql: str, params: Sequence[Any]) -> Any:
-                c.execute(sql, params)
-                row = c.fetchone()
-                return None if row is None else list(row.values())
-
-            def fetchall(sql: str, params: Sequence[Any]) -> list[Any]:
-                c.execute(sql, params)
-                return [list(r.values()) for r in c.fetchall()]
-
-            self.tree.append(
-                fetchone,
-                fetchall,
-                lambda sql, rows: c.executemany(sql, rows),
-                lambda sql, params: c.execute(sql, params),
-                [(s.originator_id, s.originator_version) for s in stored_events],
-                kwargs,
-            )
-
-    @property
-    def _insert_arrays_sql(self) -> Any:
-        return SQL(
-            "INSERT INTO {}.{} (originator_id, originator_version, topic, state) "
-            "SELECT * FROM unnest(%b::{}[], %b::bigint[], %b::text[], %b::bytea[]) "
-            "RETURNING notification_id"
-        ).format(
-            Identifier(self.datastore.schema),
-            Identifier(self.events_table_name),
-            Identifier(self.datastore.originator_id_type),
-        )
 
     # -- reads ---------------------------------------------------------------------
     @property

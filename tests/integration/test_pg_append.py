@@ -1,6 +1,7 @@
 """PostgreSQL's one-call append (``api.store.pgappend``): the leaves, node hashes and
 roots it computes in PL/pgSQL are those of an independent RFC 6962 reference, for batches
-of every shape; a stale read is refused with nothing stored."""
+of every shape; a stale read is refused with nothing stored. On both backends, events
+never go in without their envelopes (ADR 0003)."""
 
 from __future__ import annotations
 
@@ -72,3 +73,11 @@ def test_a_stale_read_is_refused_with_nothing_stored(ledger: Ledger) -> None:
     assert (rec.log_head(), rec.events_count()) == before
     append(rec, 2, 3, read={uuid.UUID(int=1): 1, uuid.UUID(int=99): 0})  # current: accepted
     assert rec.log_head()[0] == 5
+
+
+def test_events_without_their_envelopes_are_refused_with_nothing_stored(ledger: Ledger) -> None:
+    rec: Any = ledger.recorder
+    events, _, _ = stored(2, 0)
+    with pytest.raises(RuntimeError, match="without their envelopes"):
+        rec.insert_events(events)
+    assert rec.events_count() == 0 and rec.log_head() == (0, None)
