@@ -50,6 +50,25 @@ def check_read_versions(read: Mapping[UUID, int], stored: Mapping[UUID, int]) ->
         raise StaleRead(stale)
 
 
+def leaves_in_order(
+    stored_keys: Iterable[tuple[Any, int]], kwargs: Mapping[str, Any]
+) -> list[bytes] | None:
+    """The batch's envelopes in log order (``kwargs["envelopes"]`` by ``kwargs["order"]``), or
+    None when none were given and no event is stored. Events that come without their
+    envelope are refused (ADR 0003: no event without its leaf)."""
+    envelopes: Mapping[Any, bytes] | None = kwargs.get("envelopes")
+    order: Sequence[Any] | None = kwargs.get("order")
+    keys = set(stored_keys)
+    if envelopes is None or order is None:
+        if keys:
+            raise RuntimeError("events without their envelopes cannot be logged")
+        return None
+    missing = keys - set(envelopes)
+    if missing:
+        raise RuntimeError(f"events without an envelope cannot be logged: {missing}")
+    return [envelopes[k] for k in order]
+
+
 class LogTree:
     """In-memory right edge of the tree; the database row ``log_head`` is the truth."""
 
@@ -69,18 +88,12 @@ class LogTree:
         stored_keys: Iterable[tuple[Any, int]],
         kwargs: Mapping[str, Any],
     ) -> None:
-        envelopes: dict[Any, bytes] | None = kwargs.get("envelopes")
-        order: list[Any] | None = kwargs.get("order")
-        out: list[tuple[int, bytes]] | None = kwargs.get("leaves_out")
-        if envelopes is None or order is None:
-            if any(True for _ in stored_keys):  # ADR 0003: no event without its leaf
-                raise RuntimeError("events without their envelopes cannot be logged")
+        envelopes = leaves_in_order(stored_keys, kwargs)
+        if envelopes is None:
             return
+        out: list[tuple[int, bytes]] | None = kwargs.get("leaves_out")
         if out is not None:
             out.clear()
-        missing = set(stored_keys) - set(envelopes)
-        if missing:
-            raise RuntimeError(f"events without an envelope cannot be logged: {missing}")
         row = fetchone(self._q("SELECT size FROM log_head WHERE id = 1"), ())
         size = int(row[0]) if row else 0
         builder = self.builder
@@ -89,8 +102,7 @@ class LogTree:
         builder = TreeBuilder(builder.size, builder.frontier)
         leaves: list[Sequence[Any]] = []
         nodes: list[Sequence[Any]] = []
-        for key in order:
-            env = envelopes[key]
+        for env in envelopes:
             lh = leaf_hash(env)
             idx = builder.size
             for (level, n), h in builder.append(lh):

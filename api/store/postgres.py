@@ -23,7 +23,7 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
 from api.store import pgappend
-from api.store.logtree import LogTree, create_statements, read_nodes
+from api.store.logtree import LogTree, create_statements, leaves_in_order, read_nodes
 from domain.ledger import StaleRead
 from verify.merkle import NodeId, leaf_hash
 
@@ -49,25 +49,15 @@ class LogPostgresRecorder(PostgresApplicationRecorder):
         super()._create_table(curs)
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Any:
-        envelopes: dict[Any, bytes] | None = kwargs.get("envelopes")
-        order: list[Any] | None = kwargs.get("order")
-        if envelopes is None or order is None:  # ADR 0003: no event without its leaf
-            raise RuntimeError("events without their envelopes cannot be logged")
-        return self._append(stored_events, envelopes, order, kwargs)
+        keys = [(s.originator_id, s.originator_version) for s in stored_events]
+        leaves = leaves_in_order(keys, kwargs)
+        return [] if leaves is None else self._append(stored_events, leaves, kwargs)
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def _append(
-        self,
-        stored_events: Sequence[StoredEvent],
-        envelopes: dict[Any, bytes],
-        order: list[Any],
-        kwargs: dict[str, Any],
+        self, stored_events: Sequence[StoredEvent], leaves: list[bytes], kwargs: dict[str, Any]
     ) -> list[int]:
         """The ledger's batch: events and leaves in one call of ``minhbach_append``."""
-        missing = {(s.originator_id, s.originator_version) for s in stored_events} - set(envelopes)
-        if missing:
-            raise RuntimeError(f"events without an envelope cannot be logged: {missing}")
-        leaves = [envelopes[k] for k in order]
         hashes = [leaf_hash(e) for e in leaves]
         read: dict[UUID, int] = kwargs.get("read_versions") or {}
         params = (
