@@ -287,14 +287,27 @@ _ORJSON_CANONICAL = orjson.OPT_SORT_KEYS | orjson.OPT_STRICT_INTEGER if orjson e
 
 
 def _has_float(data: bytes) -> bool:
-    """Whether canonical JSON ``data`` holds a number with a fraction or an exponent."""
-    if _FLOATISH.search(data) is None:
-        return False
-    # With an escaped quote, find the strings by their grammar; without one, every quote
-    # delimits a string, so every other piece is outside them.
+    """Whether canonical JSON ``data`` holds a number with a fraction or an exponent.
+
+    Hashes in hex (``"3e…"``) put digits before a letter e in most payloads, so the
+    strings are taken out first: with an escaped quote by their grammar; without one,
+    every quote delimits a string, so every other piece is outside them."""
     escaped = b'\\"' in data
     outside = _STRINGS.sub(b"", data) if escaped else b" ".join(data.split(b'"')[::2])
     return _FLOATISH.search(outside) is not None
+
+
+# A key's last non-ASCII byte, then the rest of the key and its colon. Exact when no
+# quote is escaped: every quote then ends or starts a string, and every non-ASCII byte
+# is inside one. Each try stops at the next quote or non-ASCII byte: linear.
+_NON_ASCII_KEY_END = re.compile(rb'[\x80-\xff][^"\x80-\xff]*+":')
+
+
+def _non_ascii_key(data: bytes) -> bool:
+    """Whether valid JSON ``data`` has an object key that is not ASCII."""
+    if b'\\"' in data:
+        return _ASCII_KEYS.fullmatch(data) is None
+    return _NON_ASCII_KEY_END.search(data) is not None
 
 
 def _parse_canonical_orjson(data: bytes, max_depth: int, max_items: int) -> Any:
@@ -320,7 +333,7 @@ def _parse_canonical_orjson(data: bytes, max_depth: int, max_items: int) -> Any:
     if not data.isascii():
         if not unicodedata.is_normalized("NFC", data.decode("utf-8")):
             return None
-        if _ASCII_KEYS.fullmatch(data) is None:
+        if _non_ascii_key(data):
             return None
     if len(data) >= 2 * max_items + 3 and not _check_containers(obj, max_depth, max_items):
         return None

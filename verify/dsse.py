@@ -33,12 +33,18 @@ _KEYID = re.compile(r"[0-9a-f]{64}")
 # The canonical envelope's shape, byte for byte: the three fields in sorted order, our
 # payload type, 1 to 8 signatures of {keyid, sig}, strings of base64 characters only (no
 # escapes, no whitespace). Whether they are canonical base64 is checked by decoding.
+# ``_parse_fast`` applies it in pieces (tested to agree with it).
 _B64 = rb"[A-Za-z0-9+/=]*+"
 _SIG = rb'\{"keyid":"[0-9a-f]{64}","sig":"' + _B64 + rb'"\}'
 _CANONICAL = re.compile(
     rb'\{"payload":"(' + _B64 + rb')","payloadType":"application/vnd\.minhbach\.event\+json",'
     rb'"signatures":\[(' + _SIG + rb"(?:," + _SIG + rb"){0,7})\]\}"
 )
+# ``_CANONICAL`` in three pieces, so that the payload's base64 (most of the bytes) is
+# scanned once, by the strict decoder, instead of also by the regex.
+_HEAD = b'{"payload":"'
+_MIDDLE = b'","payloadType":"application/vnd.minhbach.event+json","signatures":['
+_SIGS = re.compile(_SIG + rb"(?:," + _SIG + rb"){0,7}")
 _SIG_FIELDS = re.compile(rb'"keyid":"([0-9a-f]{64})","sig":"([^"]*)"')
 
 
@@ -138,11 +144,14 @@ def _b64_exact(text: bytes) -> bytes | None:
 def _parse_fast(data: bytes, max_signatures: int) -> Envelope | None:
     """The envelope if ``data`` has exactly the canonical shape and every check of the
     full path holds by construction (the shape) or below; None for the full path."""
-    m = _CANONICAL.fullmatch(data)
-    if m is None:
+    if not (data.startswith(_HEAD) and data.endswith(b"]}")):
         return None
-    payload = _b64_exact(m.group(1))
-    fields = _SIG_FIELDS.findall(m.group(2))
+    k = data.find(_MIDDLE, len(_HEAD))
+    if k < 0 or _SIGS.fullmatch(data, k + len(_MIDDLE), len(data) - 2) is None:
+        return None
+    # Strict decoding refuses every character outside the alphabet, as ``_B64`` does.
+    payload = _b64_exact(data[len(_HEAD) : k])
+    fields = _SIG_FIELDS.findall(data, k + len(_MIDDLE))
     if payload is None or len(fields) > max_signatures:
         return None
     sigs = []

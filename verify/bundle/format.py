@@ -238,19 +238,47 @@ def parse_header(line: bytes) -> Header:
 
 # The canonical record of a complete bundle whose envelope is printable ASCII without
 # backslashes: exactly what ``envelope_line`` writes for it (only quotes are escaped).
+# ``_complete_line`` applies it by byte operations (tested to agree with it).
 _COMPLETE_LINE = re.compile(
     rb'\{"envelope":"([ !#-\[\]-~]*+(?:\\"[ !#-\[\]-~]*+)*+)",'
     rb'"index":(0|[1-9][0-9]{0,18}),"record":"envelope"\}\n'
 )
 _MAX_INDEX = (1 << 63) - 1
+_LINE_HEAD = b'{"envelope":"'
+_LINE_INDEX = b'","index":'
+_LINE_TAIL = b',"record":"envelope"}\n'
+# Printable ASCII but the quote and the backslash: the characters of ``_COMPLETE_LINE``'s
+# envelope text besides its escaped quotes.
+_LINE_TEXT = bytes(c for c in range(0x20, 0x7F) if c not in b'"\\')
+
+
+def _complete_line(line: bytes) -> tuple[int, bytes] | None:
+    """``_COMPLETE_LINE.fullmatch`` by byte operations, about ten times faster: the index
+    and the envelope, or None. The last ``","index":`` is the regex's (only digits
+    follow it); what the envelope text keeps once its ``\\"`` are removed must be
+    ``_LINE_TEXT``."""
+    if not (line.startswith(_LINE_HEAD) and line.endswith(_LINE_TAIL)):
+        return None
+    end = len(line) - len(_LINE_TAIL)
+    k = line.rfind(_LINE_INDEX, len(_LINE_HEAD), end)
+    if k < 0:
+        return None
+    digits = line[k + len(_LINE_INDEX) : end]
+    if not (0 < len(digits) <= 19 and digits.isdigit()) or (digits[0] == 0x30 and digits != b"0"):
+        return None
+    index = int(digits)
+    text = line[len(_LINE_HEAD) : k]
+    if index > _MAX_INDEX or text.replace(b'\\"', b"").translate(None, _LINE_TEXT):
+        return None
+    return index, text.replace(b'\\"', b'"')
 
 
 def _envelope_record(line: bytes, n: int, complete: bool) -> EnvelopeRecord:
-    """The hot path: the canonical shape by one regex, else json.loads and then byte
-    equality with the canonical re-encoding."""
-    m = _COMPLETE_LINE.fullmatch(line) if complete else None
-    if m is not None and int(m.group(2)) <= _MAX_INDEX:
-        return EnvelopeRecord(int(m.group(2)), m.group(1).replace(b'\\"', b'"'), None, n)
+    """The hot path: the canonical shape (``_complete_line``), else json.loads and then
+    byte equality with the canonical re-encoding."""
+    fast = _complete_line(line) if complete else None
+    if fast is not None:
+        return EnvelopeRecord(fast[0], fast[1], None, n)
     try:
         doc = json.loads(line)
     except (ValueError, RecursionError):
