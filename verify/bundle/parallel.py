@@ -38,12 +38,13 @@ Result = tuple[Failure | None, Found | None, bytes]  # ... and the Merkle leaf h
 KeySpec = tuple[str, bytes]  # alg, SubjectPublicKeyInfo DER
 BATCH = 256
 WINDOW = 6  # batches in flight per worker
+WORKER_NICE = 5  # the workers' priority below the main process's
 
 _KEYS: dict[str, PublicKey] = {}
 
 
 def load_keys(specs: Iterable[KeySpec]) -> None:
-    """Process initializer: the key ids the registry enrolled and their keys."""
+    """The key ids the registry enrolled and their keys (in this process)."""
     _KEYS.clear()
     for alg, der in specs:
         k = PublicKey(alg, der)
@@ -105,6 +106,17 @@ def prechecked(data: bytes, found: Found) -> Prechecked:
     return Prechecked(env, accepted_payload(payload), True, digest=digest, data_checked=fits)
 
 
+def start_worker(specs: Iterable[KeySpec]) -> None:
+    """Process initializer: the keys, and a lower priority than the main process's.
+
+    The main process judges in log order, alone; the workers are many and can run ahead.
+    With as many workers as cores, equal priorities would give the main process only a
+    share of a core, and the run would wait for it."""
+    if hasattr(os, "nice"):
+        os.nice(WORKER_NICE)
+    load_keys(specs)
+
+
 class _Done(Future[list[Result]]):
     def __init__(self, value: list[Result]) -> None:
         super().__init__()
@@ -122,7 +134,7 @@ class Checker:
             # (the registry) and, as either side's refcounts and collector write to it,
             # copy most of it page by page, though it needs only the keys.
             self.pool = ProcessPoolExecutor(
-                jobs, mp_context=get_context("spawn"), initializer=load_keys, initargs=(keys,)
+                jobs, mp_context=get_context("spawn"), initializer=start_worker, initargs=(keys,)
             )
         else:
             load_keys(keys)
