@@ -46,15 +46,21 @@ def _list_of(check: Check, limit: int = 1000, min_len: int = 0) -> Check:
 
 
 def _obj(spec: Mapping[str, Check], optional: Mapping[str, Check] | None = None) -> Check:
-    opt = optional or {}
+    required = frozenset(spec)
+    allowed = required | frozenset(optional or {})
+    checks = tuple(spec.items())
+    optional_checks = tuple((optional or {}).items())
 
     def check(v: Any) -> bool:
-        return (
-            isinstance(v, dict)
-            and set(spec) <= set(v) <= set(spec) | set(opt)
-            and all(spec[k](v[k]) for k in spec)
-            and all(opt[k](v[k]) for k in opt if k in v)
-        )
+        if not isinstance(v, dict):
+            return False
+        keys = v.keys()
+        if not (required <= keys and keys <= allowed):
+            return False
+        for k, c in checks:
+            if not c(v[k]):
+                return False
+        return all(c(v[k]) for k, c in optional_checks if k in v)
 
     return check
 
@@ -99,6 +105,12 @@ class EventSpec:
     data: Mapping[str, Check]
     optional: Mapping[str, Check]
     min_signers: int = 1
+    required: frozenset[str] = frozenset()  # the keys of ``data``
+    allowed: frozenset[str] = frozenset()  # and of ``optional``
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "required", frozenset(self.data))
+        object.__setattr__(self, "allowed", frozenset(self.data) | frozenset(self.optional))
 
 
 def _spec(
@@ -331,23 +343,27 @@ def spec_for(type_: str) -> EventSpec:
 
 
 def check_data(spec: EventSpec, data: Mapping[str, Any]) -> None:
-    keys = set(data)
-    missing = set(spec.data) - keys
-    extra = keys - set(spec.data) - set(spec.optional)
-    if missing or extra:
+    keys = data.keys()
+    if not (spec.required <= keys and keys <= spec.allowed):
+        missing = spec.required - keys
+        extra = keys - spec.allowed
         raise BadEvent(
             f"{spec.name}: missing fields {sorted(missing)}, unexpected fields {sorted(extra)}",
             f"{spec.name}: thiếu trường {sorted(missing)}, trường không hợp lệ {sorted(extra)}",
             missing=sorted(missing),
             unexpected=sorted(extra),
         )
-    for name, check in [
-        *spec.data.items(),
-        *((k, spec.optional[k]) for k in keys & set(spec.optional)),
-    ]:
+    for name, check in spec.data.items():
         if not check(data[name]):
-            raise BadEvent(
-                f"{spec.name}: field {name!r} has a wrong type or value",
-                f"{spec.name}: trường {name!r} sai kiểu hoặc giá trị",
-                field=name,
-            )
+            _wrong(spec, name)
+    for name, check in spec.optional.items():
+        if name in data and not check(data[name]):
+            _wrong(spec, name)
+
+
+def _wrong(spec: EventSpec, name: str) -> None:
+    raise BadEvent(
+        f"{spec.name}: field {name!r} has a wrong type or value",
+        f"{spec.name}: trường {name!r} sai kiểu hoặc giá trị",
+        field=name,
+    )
