@@ -10,31 +10,14 @@ show separately, which the benchmark's totals do not. CPU is read from ``/proc``
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-def _tree(pid: int) -> list[int]:
-    out = [pid]
-    try:
-        for task in os.listdir(f"/proc/{pid}/task"):
-            with open(f"/proc/{pid}/task/{task}/children") as f:
-                for child in f.read().split():
-                    out += _tree(int(child))
-    except OSError:
-        pass
-    return out
-
-
-def _cpu(pid: int) -> float | None:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+from bench.procs import cpu_seconds, tree  # noqa: E402
 
 
 def main() -> int:
@@ -48,8 +31,8 @@ def main() -> int:
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL)
     cpu: dict[int, float] = {}
     while proc.poll() is None:
-        for pid in _tree(proc.pid):
-            if (t := _cpu(pid)) is not None:
+        for pid in tree(proc.pid):
+            if (t := cpu_seconds(pid)) is not None:
                 cpu[pid] = t
         time.sleep(0.2)
     wall = time.monotonic() - start

@@ -22,6 +22,7 @@ from pathlib import Path
 # This file is named like the ``verify`` package: keep its folder off the import path.
 _HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
+sys.path.insert(0, str(_HERE.parent))  # the repository, for bench.procs
 
 import argparse
 import base64
@@ -42,6 +43,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from api import unitdata
 from api.demo import DemoBuilder, Official, at, variants_for
+from bench.procs import tree
 from domain.genesis import genesis
 from domain.signing import Signer, signer_from_private
 from verify.bundle import format as fmt
@@ -306,24 +308,6 @@ def _has_nacl() -> bool:
     return True
 
 
-def _tree(pid: int) -> list[int]:
-    kids: dict[int, list[int]] = {}
-    for d in os.listdir("/proc"):
-        if d.isdigit():
-            try:
-                stat = Path(f"/proc/{d}/stat").read_text()
-            except OSError:
-                continue
-            ppid = int(stat.rsplit(")", 1)[1].split()[1])
-            kids.setdefault(ppid, []).append(int(d))
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        out.append(p)
-        todo += kids.get(p, [])
-    return out
-
-
 def _pss_kib(pid: int) -> int:
     try:
         for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
@@ -347,7 +331,7 @@ def run_verifier(bundle: Path, jobs: int | None) -> tuple[dict[str, Any], float,
     reader = threading.Thread(target=lambda: out.append(proc.stdout.read()))  # type: ignore[union-attr]
     reader.start()
     while proc.poll() is None:
-        peak = max(peak, sum(_pss_kib(p) for p in _tree(proc.pid)))
+        peak = max(peak, sum(_pss_kib(p) for p in tree(proc.pid)))
         time.sleep(0.25)
     reader.join()
     wall = time.monotonic() - t0
