@@ -36,15 +36,16 @@ _KEYID = re.compile(r"[0-9a-f]{64}")
 # ``_parse_fast`` applies it in pieces (tested to agree with it).
 _B64 = rb"[A-Za-z0-9+/=]*+"
 _SIG = rb'\{"keyid":"[0-9a-f]{64}","sig":"' + _B64 + rb'"\}'
+_SIG_LIST = _SIG + rb"(?:," + _SIG + rb"){0,7}"
 _CANONICAL = re.compile(
     rb'\{"payload":"(' + _B64 + rb')","payloadType":"application/vnd\.minhbach\.event\+json",'
-    rb'"signatures":\[(' + _SIG + rb"(?:," + _SIG + rb"){0,7})\]\}"
+    rb'"signatures":\[(' + _SIG_LIST + rb")\]\}"
 )
 # ``_CANONICAL`` in three pieces, so that the payload's base64 (most of the bytes) is
 # scanned once, by the strict decoder, instead of also by the regex.
 _HEAD = b'{"payload":"'
 _MIDDLE = b'","payloadType":"application/vnd.minhbach.event+json","signatures":['
-_SIGS = re.compile(_SIG + rb"(?:," + _SIG + rb"){0,7}")
+_SIGS = re.compile(_SIG_LIST)
 _SIG_FIELDS = re.compile(rb'"keyid":"([0-9a-f]{64})","sig":"([^"]*)"')
 
 

@@ -50,6 +50,7 @@ def accelerated() -> bool:
     """Whether Ed25519 signatures are checked with libsodium first."""
     return _sodium_open is not None
 
+
 ALGORITHMS = ("ed25519", "ecdsa-p256-sha256", "rsa-pss-sha256")
 RSA_MIN_BITS = 2048
 RSA_MAX_BITS = 8192  # bounds the cost of one verification

@@ -9,7 +9,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from functools import cached_property
+from typing import Any, NoReturn
 
 from verify.refusals import BadEvent
 
@@ -105,12 +106,14 @@ class EventSpec:
     data: Mapping[str, Check]
     optional: Mapping[str, Check]
     min_signers: int = 1
-    required: frozenset[str] = frozenset()  # the keys of ``data``
-    allowed: frozenset[str] = frozenset()  # and of ``optional``
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "required", frozenset(self.data))
-        object.__setattr__(self, "allowed", frozenset(self.data) | frozenset(self.optional))
+    @cached_property
+    def required(self) -> frozenset[str]:
+        return frozenset(self.data)
+
+    @cached_property
+    def allowed(self) -> frozenset[str]:
+        return self.required | frozenset(self.optional)
 
 
 def _spec(
@@ -361,7 +364,7 @@ def check_data(spec: EventSpec, data: Mapping[str, Any]) -> None:
             _wrong(spec, name)
 
 
-def _wrong(spec: EventSpec, name: str) -> None:
+def _wrong(spec: EventSpec, name: str) -> NoReturn:
     raise BadEvent(
         f"{spec.name}: field {name!r} has a wrong type or value",
         f"{spec.name}: trường {name!r} sai kiểu hoặc giá trị",
