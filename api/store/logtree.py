@@ -18,13 +18,13 @@ server-side call (``api.store.pgappend``, ADR 0018).
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
 from domain.ledger import StaleRead
 from verify.merkle import NodeId, TreeBuilder, leaf_hash, subtree_nodes
+from verify.process.chain import envelope_hash
 
 Exec = Callable[[str, Sequence[Any]], Any]
 
@@ -107,7 +107,7 @@ class LogTree:
             idx = builder.size
             for (level, n), h in builder.append(lh):
                 nodes.append((level, n, h))
-            leaves.append((idx, lh, hashlib.sha256(env).hexdigest(), env))
+            leaves.append((idx, lh, envelope_hash(env), env))
             if out is not None:
                 out.append((idx, lh))
         executemany(self._q("INSERT INTO log_leaves VALUES (?, ?, ?, ?)"), leaves)

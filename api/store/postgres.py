@@ -9,7 +9,6 @@ an advisory lock, so writer processes starting together do not race on it.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 from collections.abc import Iterator, Sequence
 from typing import Any
 from uuid import UUID
@@ -26,6 +25,7 @@ from api.store import pgappend
 from api.store.logtree import LogTree, create_statements, leaves_in_order, read_nodes
 from domain.ledger import StaleRead
 from verify.merkle import NodeId, leaf_hash
+from verify.process.chain import envelope_hash
 
 CHECKPOINT_LOCK = 0x6D62_6370  # "mbcp": pg_try_advisory_lock key of the checkpointer
 SCHEMA_LOCK = 0x6D62_7363  # "mbsc": held while the tables and functions are created
@@ -67,7 +67,7 @@ class LogPostgresRecorder(PostgresApplicationRecorder):
             [s.state for s in stored_events],
             leaves,
             hashes,
-            [hashlib.sha256(e).hexdigest() for e in leaves],
+            [envelope_hash(e) for e in leaves],
             list(read),
             list(read.values()),
             f"{self.datastore.lock_timeout}s",
