@@ -131,7 +131,11 @@ def test_correction_is_signed_by_the_catalog_authority_only(world: Any) -> None:
     when = at(date(Y + 1, 3, 2))
     bad = world.sign([world.root], "CatalogCorrected", "96", None, when, correction([Y]))
     world.refuse(bad, NotAllowed, "not_allowed")
+    writer = world.ledger._writer[world.ledger.registry_id]  # the registry the judge asks
+    assert writer.catalog_for_year(Y).version == 1  # an answer it keeps...
     world.emit([auth.signer], "CatalogCorrected", "96", None, when, correction([Y]))
+    writer = world.ledger._writer[world.ledger.registry_id]
+    assert writer.catalog_for_year(Y).version == 2  # ...until the registry changes
     reg = world.ledger.registry()
     assert reg.catalog_for_year(Y).version == 2 and reg.catalog_for_year(Y - 1).version == 1
     assert reg.catalog_for_year(Y).criterion("TC3").max_points.value == 22

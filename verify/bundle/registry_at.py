@@ -165,6 +165,7 @@ class RegistryAt(RegistryState):
 
     def __init__(self, full: RegistryState, pos: Positions) -> None:
         self.__dict__.update(full.__dict__)  # trust root, unit, origin, calendar, timeline...
+        self.__dict__.pop("_answers", None)  # the full registry's: this view keeps its own
         self._keys = _Keys(full.keys, pos)
         self._units = _Units(full.unit_history, pos)
         self._catalogs = _Catalogs(pos)
@@ -199,7 +200,7 @@ class RegistryAt(RegistryState):
     def catalog_for_year(self, year: int) -> Catalog | None:
         key = (bisect.bisect_left(self._catalog_changes, self._catalogs.at), year)
         if key not in self._catalog_cache:
-            self._catalog_cache[key] = super().catalog_for_year(year)
+            self._catalog_cache[key] = self.find_catalog(year)
         return self._catalog_cache[key]
 
     def unit_in(self, code: str, year: int | None) -> Unit | None:
@@ -209,7 +210,7 @@ class RegistryAt(RegistryState):
         n = bisect.bisect_left(self._pos.unit_pos.get(code, ()), self._units.at)
         key = (code, year, n)
         if key not in self._unit_cache:
-            self._unit_cache[key] = super().unit_in(code, year)
+            self._unit_cache[key] = self.find_unit(code, year)
         unit = self._unit_cache[key]
         self._last_unit = (code, year, unit)
         return unit

@@ -230,6 +230,7 @@ class RegistryState(ChainState):
 
     # -- applying ------------------------------------------------------------------
     def apply_event(self, p: Payload) -> None:
+        self.__dict__.pop("_answers", None)  # every registry event may change the answers
         d = p.data
         if p.type == "OfficialEnrolled":
             rec = parse_official(
@@ -279,8 +280,20 @@ class RegistryState(ChainState):
             self.calendar = load_calendar(d["calendar"])
 
     # -- queries -------------------------------------------------------------------
+    def _answer(self, key: tuple[Any, ...], find: Callable[[], Any]) -> Any:
+        """A query's answer, kept until the next registry event (the judge asks the same
+        ones for every envelope)."""
+        answers: dict[tuple[Any, ...], Any] = self.__dict__.setdefault("_answers", {})
+        if key not in answers:
+            answers[key] = find()
+        return answers[key]
+
     def unit_in(self, code: str, year: int | None) -> Unit | None:
         """The registered unit with this code as it was in ``year`` (codes outlive reforms)."""
+        return self._answer(("unit", code, year), lambda: self.find_unit(code, year))  # type: ignore[no-any-return]
+
+    def find_unit(self, code: str, year: int | None) -> Unit | None:
+        """``unit_in`` computed from the registry's current facts."""
         versions = self.unit_history.get(code, [])
         if year is None:
             return versions[-1] if versions else None
@@ -294,6 +307,10 @@ class RegistryState(ChainState):
     def catalog_for_year(self, year: int) -> Catalog | None:
         """The catalog in force for evaluation year ``year``: of the catalog that applies,
         the highest version published, or corrected for that year."""
+        return self._answer(("catalog", year), lambda: self.find_catalog(year))  # type: ignore[no-any-return]
+
+    def find_catalog(self, year: int) -> Catalog | None:
+        """``catalog_for_year`` computed from the registry's current facts."""
         found = [c for c in self.catalogs.values() if c.applies_to(year)]
         if not found:
             return None
