@@ -37,6 +37,7 @@ from api.routes import (
     units,
 )
 from api.routes.anchors import router as anchors_router
+from verify import collector
 
 
 def create_app(settings: Settings | None = None, cosign: Cosigner | None = None) -> FastAPI:
@@ -70,7 +71,8 @@ def create_app(settings: Settings | None = None, cosign: Cosigner | None = None)
         app.state.intake = Intake(settings.intake_key_path())
         app.state.comment_limit = RateLimit()
         try:
-            yield
+            with collector.service():
+                yield
         finally:
             signing.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -17,6 +17,7 @@ from projections.engine import NAMES
 from projections.parallel import default_jobs, rebuild_parallel
 from projections.runner import Runner
 from projections.store import ProjectionStore
+from verify import collector
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,7 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    Runner(store, names).run(poll=args.poll, stop=stop)
+    with collector.service():
+        Runner(store, names).run(poll=args.poll, stop=stop)
     return 0
 
 

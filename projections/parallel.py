@@ -35,6 +35,7 @@ from projections.engine import NAMES, Projector, canonical
 from projections.fastpath import TrustedReplay, payload_b64, payload_of
 from projections.runner import RebuildResult, rebuild
 from projections.store import ProjectionStore
+from verify import collector
 from verify.process.registry import RegistryState
 from verify.process.schema import spec_for
 
@@ -159,6 +160,17 @@ def rebuild_parallel(
     jobs = jobs or default_jobs()
     if jobs < 2 or "fork" not in mp.get_all_start_methods():
         return rebuild(store, names, progress, page)[1]
+    with collector.long_run():  # before the fork: the workers inherit it
+        return _rebuild_parallel(store, names, jobs, progress, page)
+
+
+def _rebuild_parallel(
+    store: ProjectionStore,
+    names: Sequence[str],
+    jobs: int,
+    progress: Callable[[int, int], None] | None,
+    page: int,
+) -> RebuildResult:
     t0 = time.perf_counter()
     ctx = mp.get_context("fork")
     pipes = [(ctx.Pipe(duplex=False), ctx.Pipe(duplex=False)) for _ in range(jobs)]

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from projections.engine import NAMES, Projector
 from projections.store import ProjectionStore
+from verify import collector
 
 _LOCK_KEY = 0x6D62_7072  # "mbpr": the projection runner's advisory lock
 
@@ -40,6 +41,16 @@ def rebuild(
     page: int = 5000,
 ) -> tuple[Projector, RebuildResult]:
     """Rebuild ``names`` from the first event; ``progress(done, total)`` after each page."""
+    with collector.long_run():
+        return _rebuild(store, names, progress, page)
+
+
+def _rebuild(
+    store: ProjectionStore,
+    names: Sequence[str],
+    progress: Callable[[int, int], None] | None,
+    page: int,
+) -> tuple[Projector, RebuildResult]:
     t0 = time.perf_counter()
     size = store.log_size()
     projector = Projector()

@@ -20,6 +20,7 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from multiprocessing import get_context
 from typing import Any, Generic, TypeVar, cast
 
+from verify import collector
 from verify.dsse import PAYLOAD_TYPE, Envelope, Signature, parse_envelope, verify_signatures
 from verify.errors import LocalizedError
 from verify.keys import PublicKey
@@ -113,6 +114,7 @@ def start_worker(specs: Iterable[KeySpec]) -> None:
     if hasattr(os, "nice"):
         os.nice(WORKER_NICE)
     load_keys(specs)
+    collector.for_worker()
 
 
 class _Done(Future[list[Result]]):

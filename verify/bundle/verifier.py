@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+from verify import collector
 from verify.bundle.errors import (
     BundleError,
     CheckpointFork,
@@ -125,6 +126,10 @@ class BundleVerifier:
 
     # -- the whole run -------------------------------------------------------------
     def run(self) -> Result:
+        with collector.long_run():
+            return self._run()
+
+    def _run(self) -> Result:
         started = time.monotonic()
         try:
             reader = Reader(self.f)
