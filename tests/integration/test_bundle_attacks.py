@@ -148,6 +148,25 @@ def test_one_bit_flipped_in_every_field_of_an_envelope_is_refused_with_its_error
         assert inclusion in r.failure_codes(), (field, r.failure_codes())
 
 
+@pytest.mark.parametrize("complete", [False, True], ids=["unit-bundle", "whole-log"])
+def test_bit_flipped_in_a_registry_envelopes_payload_is_a_bad_signature_too(
+    base: Base, tmp_path: Path, complete: bool
+) -> None:
+    """The registry section is judged in the main process, payload first: a flip that
+    leaves no readable JSON must still be named for what it is, with its leaf position."""
+    data = base.log if complete else base.unit
+    ls = lines(data)
+    at_line = find(data, "OfficialEnrolled", 2)
+    for field, tampered, code in _variants(envelope_of(ls[at_line])):
+        if not field.startswith("payload["):
+            continue
+        ls2 = list(ls)
+        ls2[at_line] = replace_envelope(ls[at_line], tampered)
+        r = verify(join(ls2), tmp_path)
+        f = check(r, code)
+        assert code == "bad_signature" and f["evidence"]["position"] == record(ls[at_line])["index"], field
+
+
 def test_bit_flip_in_the_leaf_index_or_the_inclusion_proof_is_not_included(base: Base, tmp_path: Path) -> None:
     ls = lines(base.unit)
     i = find(base.unit, "SelfScoreRecorded", 3)

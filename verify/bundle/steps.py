@@ -58,6 +58,17 @@ class Note:
         return {"code": self.code, "vi": self.vi, "en": self.en, "warning": self.warning}
 
 
+def evidence(context: dict[str, Any], found: dict[str, Any]) -> dict[str, Any]:
+    """Where in the bundle (``context``: the leaf ``position``, the ``line``...), then what
+    the error found. An error may use the same name for something else (a JSON parse error's
+    ``position`` is a character offset; an X.509 error's, a certificate's place in its
+    chain): it is kept as ``error_<name>``, so the place in the bundle is never lost."""
+    out = dict(context)
+    for k, v in found.items():
+        out[f"error_{k}" if k in context else k] = v
+    return out
+
+
 @dataclass
 class Step:
     n: int
@@ -76,7 +87,7 @@ class Step:
         self.failure_count += 1
         if len(self.failures) < MAX_FAILURES:
             self.failures.append(
-                {"code": e.code, "vi": e.vi, "en": e.en, "evidence": {**context, **e.evidence}}
+                {"code": e.code, "vi": e.vi, "en": e.en, "evidence": evidence(context, e.evidence)}
             )
 
     def note(self, code: str, vi: str, en: str, *, warning: bool = False) -> None:

@@ -51,8 +51,8 @@ from verify.bundle.parallel import Checker, Failure, Found, KeySpec, Pipeline, p
 from verify.bundle.registry_at import Positions, RegistryAt
 from verify.bundle.steps import Result, Step
 from verify.checkpoint import Checkpoint, parse_checkpoint
-from verify.dsse import parse_envelope
-from verify.errors import LocalizedError, ProofError
+from verify.dsse import parse_envelope, verify_signatures
+from verify.errors import BadSignature, LocalizedError, ProofError
 from verify.keys import PublicKey
 from verify.law.rules import evaluation_findings
 from verify.merkle import TreeBuilder, leaf_hash, verify_consistency, verify_inclusion
@@ -427,6 +427,8 @@ class BundleVerifier:
             key = self._chain_of(rec.raw)
             stray = self._stray(key)
             err: LocalizedError = stray if stray is not None else e
+            if self.group is None:  # the registry section: no worker checked signatures first
+                err = self._bad_signature(rec.raw) or err
             self.s[step_of(err.code)].fail(err, **ctx())
             if key is not None and stray is None:
                 self.broken.add(key)
@@ -443,6 +445,31 @@ class BundleVerifier:
         if v.kind == "registry":
             self.positions.note(rec.index, v.payload, self.replay.registry())
         self._retroactive(rec.index, v)
+
+    def _bad_signature(self, raw: bytes) -> BadSignature | None:
+        """A signature of this registry envelope that does not verify, if one does not.
+
+        The judge reads the payload before it checks signatures (it needs the signers), so
+        a tampered payload would be refused as unreadable; the groups' workers check
+        signatures first and refuse it as what it is. The registry section does the same
+        here, with the keys enrolled so far."""
+        reg = self.replay.reg
+        if reg is None:
+            return None
+        try:
+            env = parse_envelope(raw, require_canonical=False)
+        except LocalizedError:
+            return None
+        keys = {**reg.trust_root, **{k: r.key for k, r in reg.keys.items()}}
+        if not env.signatures or any(s.keyid not in keys for s in env.signatures):
+            return None
+        try:
+            verify_signatures(env, keys)
+        except BadSignature as e:
+            return e
+        except LocalizedError:
+            return None
+        return None
 
     def _stray(self, key: tuple[str, str, int | None] | None) -> WrongGroup | None:
         """An envelope that the bundle's scope or group plainly excludes."""
