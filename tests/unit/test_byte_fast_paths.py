@@ -1,7 +1,8 @@
 """The byte-operation fast paths agree with the regexes that specify them: the bundle's
 envelope line (``format._complete_line`` and ``_COMPLETE_LINE``), the canonical envelope
-(``dsse._parse_fast`` and ``_CANONICAL``), and the non-ASCII key scan
-(``canonical._non_ascii_key`` and ``_ASCII_KEYS``)."""
+(``dsse._parse_fast`` and ``_CANONICAL``), the non-ASCII key scan
+(``canonical._non_ascii_key`` and ``_ASCII_KEYS``), and the float scan
+(``canonical._has_float`` and a search outside the strings ``_STRINGS`` finds)."""
 
 from __future__ import annotations
 
@@ -107,3 +108,22 @@ values = st.recursive(
 def test_the_non_ascii_key_scan_is_the_grammar(v: Any) -> None:
     data = json.dumps(v, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
     assert canonical._non_ascii_key(data) == (canonical._ASCII_KEYS.fullmatch(data) is None)
+
+
+# Strings full of what floats are made of, numbers of every kind, nested.
+float_text = st.text(st.sampled_from(['"', "\\", ":", ",", "[", "1", "0", ".", "e", "E", "-", "a", "é"]),
+                     max_size=8)  # fmt: skip
+float_values = st.recursive(
+    st.none() | st.integers(-(10**6), 10**6) | st.floats(allow_nan=False, allow_infinity=False)
+    | float_text,
+    lambda kids: st.lists(kids, max_size=3) | st.dictionaries(float_text, kids, max_size=3),
+    max_leaves=10,
+)
+
+
+@settings(max_examples=800, deadline=None)
+@given(float_values)
+def test_the_float_scan_is_the_search_outside_strings(v: Any) -> None:
+    data = json.dumps(v, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+    outside = canonical._STRINGS.sub(b"", data)
+    assert canonical._has_float(data) == (canonical._FLOATISH.search(outside) is not None)
