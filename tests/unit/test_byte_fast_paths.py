@@ -114,7 +114,9 @@ def test_the_non_ascii_key_scan_is_the_grammar(v: Any) -> None:
 float_text = st.text(st.sampled_from(['"', "\\", ":", ",", "[", "1", "0", ".", "e", "E", "-", "a", "é"]),
                      max_size=8)  # fmt: skip
 float_values = st.recursive(
-    st.none() | st.integers(-(10**6), 10**6) | st.floats(allow_nan=False, allow_infinity=False)
+    st.none()
+    | st.integers(-(10**6), 10**6)
+    | st.floats(allow_nan=False, allow_infinity=False)
     | float_text,
     lambda kids: st.lists(kids, max_size=3) | st.dictionaries(float_text, kids, max_size=3),
     max_leaves=10,
