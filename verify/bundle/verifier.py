@@ -67,6 +67,7 @@ from verify.witnesspolicy import Policy
 from verify.x509 import TrustAnchor
 
 INLINE_BELOW = 4 << 20  # bundles smaller than this are verified in one process
+READ_BUFFER = 1 << 20  # a line at a time from 1 MiB reads: half the CPU of 8 KiB ones
 
 
 @dataclass
@@ -704,7 +705,7 @@ def verify_bundle(path: str, options: Options | None = None) -> Result:
     options = options or Options()
     try:
         size = os.path.getsize(path)
-        f = open(path, "rb")  # noqa: SIM115
+        f = open(path, "rb", buffering=READ_BUFFER)  # noqa: SIM115
     except OSError as e:
         r = Result(path)
         r.unusable = Unusable(f"cannot read the bundle: {e.strerror}",
