@@ -43,6 +43,7 @@ import httpx  # noqa: E402
 from api.config import Settings, make_ledger  # noqa: E402
 from api.demo import DemoBuilder, variants_for  # noqa: E402
 from api.devserver import LiveServer, demo_database  # noqa: E402
+from bench import procs  # noqa: E402
 from bench.load import Request, Result, Source, run_load  # noqa: E402
 from domain.catalog import builtin_catalogs  # noqa: E402
 
@@ -86,8 +87,9 @@ def reset_postgres(url: str) -> None:
 def cpu_seconds(server: LiveServer) -> float:
     """User + system CPU time the server process has used (all threads), from /proc."""
     assert server.process is not None
-    fields = Path(f"/proc/{server.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    cpu = procs.cpu_seconds(server.process.pid)
+    assert cpu is not None, "the server has gone"
+    return cpu
 
 
 def load(

@@ -31,6 +31,7 @@ from eventsourcing.domain import Aggregate, event
 from api.config import storage_env
 from api.demo import DemoBuilder, variants_for
 from bench import loadgen
+from bench.procs import tree_cpu_seconds
 from domain.catalog import builtin_catalogs
 from domain.ledger import Ledger, payload_of
 from verify.dsse import parse_envelope
@@ -107,9 +108,9 @@ def http_rate(
     try:
         asyncio.run(loadgen.wait_for_port("127.0.0.1", port, timeout=120))
         jobs = [requests_for(chain, batch) for chain in chains(events)]
-        cpu = loadgen.tree_cpu_seconds(server.pid)
+        cpu = tree_cpu_seconds(server.pid)
         stats = asyncio.run(loadgen.run("127.0.0.1", port, jobs, clients))
-        stats.server_cpu = loadgen.tree_cpu_seconds(server.pid) - cpu
+        stats.server_cpu = tree_cpu_seconds(server.pid) - cpu
         got = stored(url) - len(setup)
         if got != len(events):
             raise SystemExit(f"only {got} of {len(events)} envelopes were stored")

@@ -11,12 +11,9 @@ take the CPU the server needs on a small machine.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 
 def post(
@@ -105,21 +102,6 @@ async def run(host: str, port: int, jobs: Sequence[Sequence[bytes]], clients: in
     await asyncio.gather(*(_client(host, port, queue, stats) for _ in range(clients)))
     stats.seconds = time.perf_counter() - t
     return stats
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of process ``pid`` and its threads (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def tree_cpu_seconds(pid: int) -> float:
-    """CPU seconds of ``pid`` and its live child processes (uvicorn workers, pools)."""
-    total = cpu_seconds(pid)
-    for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
-        with contextlib.suppress(FileNotFoundError, ProcessLookupError):
-            total += tree_cpu_seconds(int(child))
-    return total
 
 
 async def wait_for_port(host: str, port: int, timeout: float = 30.0) -> None:

@@ -1,4 +1,4 @@
-"""A process tree and its CPU time, read from ``/proc`` (Linux only)."""
+"""Process trees and their CPU time, read from ``/proc`` (Linux only): the benchmarks' one reader."""
 
 from __future__ import annotations
 
@@ -32,3 +32,8 @@ def cpu_seconds(pid: int) -> float | None:
     except OSError:
         return None
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU seconds of ``pid`` and its live descendants (uvicorn workers, pools)."""
+    return sum(t for p in tree(pid) if (t := cpu_seconds(p)) is not None)
