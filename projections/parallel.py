@@ -149,6 +149,7 @@ def _work(inbox: Connection, outbox: Connection) -> None:
         outbox.send(("error", traceback.format_exc()))
 
 
+@collector.long_run()  # entered before the fork: the workers inherit it
 def rebuild_parallel(
     store: ProjectionStore,
     names: Sequence[str] = NAMES,
@@ -160,17 +161,6 @@ def rebuild_parallel(
     jobs = jobs or default_jobs()
     if jobs < 2 or "fork" not in mp.get_all_start_methods():
         return rebuild(store, names, progress, page)[1]
-    with collector.long_run():  # before the fork: the workers inherit it
-        return _rebuild_parallel(store, names, jobs, progress, page)
-
-
-def _rebuild_parallel(
-    store: ProjectionStore,
-    names: Sequence[str],
-    jobs: int,
-    progress: Callable[[int, int], None] | None,
-    page: int,
-) -> RebuildResult:
     t0 = time.perf_counter()
     ctx = mp.get_context("fork")
     pipes = [(ctx.Pipe(duplex=False), ctx.Pipe(duplex=False)) for _ in range(jobs)]

@@ -34,6 +34,7 @@ class RebuildResult:
     jobs: int = 1  # worker processes that computed the documents (projections.parallel)
 
 
+@collector.long_run()
 def rebuild(
     store: ProjectionStore,
     names: Sequence[str] = NAMES,
@@ -41,16 +42,6 @@ def rebuild(
     page: int = 5000,
 ) -> tuple[Projector, RebuildResult]:
     """Rebuild ``names`` from the first event; ``progress(done, total)`` after each page."""
-    with collector.long_run():
-        return _rebuild(store, names, progress, page)
-
-
-def _rebuild(
-    store: ProjectionStore,
-    names: Sequence[str],
-    progress: Callable[[int, int], None] | None,
-    page: int,
-) -> tuple[Projector, RebuildResult]:
     t0 = time.perf_counter()
     size = store.log_size()
     projector = Projector()

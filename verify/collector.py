@@ -11,7 +11,6 @@ starts moves to the permanent generation (``gc.freeze``) and young collections r
 
 from __future__ import annotations
 
-import contextlib
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -47,15 +46,20 @@ def _tuned(thresholds: tuple[int, int, int], collect: bool = False) -> Iterator[
             gc.unfreeze()
 
 
-def long_run() -> contextlib.AbstractContextManager[None]:
-    """Fewer, cheaper collections while the block runs; the settings are restored after."""
-    return _tuned(LONG_RUN)
+@contextmanager
+def long_run() -> Iterator[None]:
+    """Fewer, cheaper collections while the block (or the decorated function) runs; the
+    settings are restored after."""
+    with _tuned(LONG_RUN):
+        yield
 
 
-def service() -> contextlib.AbstractContextManager[None]:
+@contextmanager
+def service() -> Iterator[None]:
     """For a server between start-up and shutdown: what start-up built (registry, caches,
     templates) is set aside, and young collections run less often."""
-    return _tuned(SERVICE, collect=True)
+    with _tuned(SERVICE, collect=True):
+        yield
 
 
 def for_worker() -> None:

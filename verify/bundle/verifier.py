@@ -126,11 +126,8 @@ class BundleVerifier:
         self.view: RegistryAt | None = None
 
     # -- the whole run -------------------------------------------------------------
+    @collector.long_run()
     def run(self) -> Result:
-        with collector.long_run():
-            return self._run()
-
-    def _run(self) -> Result:
         started = time.monotonic()
         try:
             reader = Reader(self.f)
