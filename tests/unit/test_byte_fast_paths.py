@@ -95,37 +95,38 @@ def _canonical_b64(text: str) -> bool:
         return False
 
 
+def nested(scalars: st.SearchStrategy[Any], keys: st.SearchStrategy[str]) -> st.SearchStrategy[Any]:
+    """JSON values: ``scalars`` in lists and objects keyed by ``keys``, a few levels deep."""
+    return st.recursive(
+        scalars,
+        lambda kids: st.lists(kids, max_size=3) | st.dictionaries(keys, kids, max_size=3),
+        max_leaves=10,
+    )
+
+
+def compact(v: Any) -> bytes:
+    return json.dumps(v, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+
 text = st.text(st.sampled_from(['"', "\\", "a", "é", ":", "\n", "ấ", "1"]), max_size=6)
-values = st.recursive(
-    st.none() | st.integers(-5, 5) | text,
-    lambda kids: st.lists(kids, max_size=3) | st.dictionaries(text, kids, max_size=3),
-    max_leaves=10,
-)
 
 
 @settings(max_examples=600, deadline=None)
-@given(values)
+@given(nested(st.none() | st.integers(-5, 5) | text, text))
 def test_the_non_ascii_key_scan_is_the_grammar(v: Any) -> None:
-    data = json.dumps(v, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+    data = compact(v)
     assert canonical._non_ascii_key(data) == (canonical._ASCII_KEYS.fullmatch(data) is None)
 
 
 # Strings full of what floats are made of, numbers of every kind, nested.
 float_text = st.text(st.sampled_from(['"', "\\", ":", ",", "[", "1", "0", ".", "e", "E", "-", "a", "é"]),
                      max_size=8)  # fmt: skip
-float_values = st.recursive(
-    st.none()
-    | st.integers(-(10**6), 10**6)
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | float_text,
-    lambda kids: st.lists(kids, max_size=3) | st.dictionaries(float_text, kids, max_size=3),
-    max_leaves=10,
-)
+numbers = st.integers(-(10**6), 10**6) | st.floats(allow_nan=False, allow_infinity=False)
 
 
 @settings(max_examples=800, deadline=None)
-@given(float_values)
+@given(nested(st.none() | numbers | float_text, float_text))
 def test_the_float_scan_is_the_search_outside_strings(v: Any) -> None:
-    data = json.dumps(v, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+    data = compact(v)
     outside = canonical._STRINGS.sub(b"", data)
     assert canonical._has_float(data) == (canonical._FLOATISH.search(outside) is not None)
