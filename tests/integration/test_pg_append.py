@@ -11,7 +11,7 @@ import uuid
 from typing import Any
 
 import pytest
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import ProgrammingError, StoredEvent
 
 from domain.ledger import Ledger, StaleRead
 from tests.logkit import ref_leaf, ref_mth
@@ -81,3 +81,14 @@ def test_events_without_their_envelopes_are_refused_with_nothing_stored(ledger: 
     with pytest.raises(RuntimeError, match="without their envelopes"):
         rec.insert_events(events)
     assert rec.events_count() == 0 and rec.log_head() == (0, None)
+
+
+@pytest.mark.parametrize("backend", ["postgres"])
+def test_a_missing_right_edge_node_stops_the_append_with_nothing_stored(ledger: Ledger) -> None:
+    rec: Any = ledger.recorder
+    append(rec, 11, 0)  # size 11 = 8 + 2 + 1: the right edge is nodes (3, 0), (1, 4), (0, 10)
+    assert rec.log_exec("DELETE FROM log_nodes WHERE level = 1 AND idx = 4") == 1
+    before = rec.log_head(), rec.events_count()
+    with pytest.raises(ProgrammingError, match=r"log node \(1, 4\) is missing"):
+        append(rec, 1, 11)
+    assert (rec.log_head(), rec.events_count()) == before
