@@ -167,6 +167,32 @@ def test_bit_flipped_in_a_registry_envelopes_payload_is_a_bad_signature_too(
         assert code == "bad_signature" and f["evidence"]["position"] == record(ls[at_line])["index"], field
 
 
+@pytest.mark.parametrize("jobs", [0, 2], ids=["inline", "workers"])
+def test_envelopes_after_a_break_still_have_their_signatures_checked(
+    base: Base, tmp_path: Path, jobs: int
+) -> None:
+    """A broken chain stops its judging, not the checks that do not depend on the chain:
+    a second tampered envelope later in the same chain is reported too, and the report
+    says how many envelopes were not judged."""
+    ls = lines(base.unit)
+    first, later, intact = (find(base.unit, "SelfScoreRecorded", n) for n in (3, 6, 7))
+    ls2 = list(ls)
+    for at_line in (first, later):
+        env = parse_envelope(envelope_of(ls[at_line]))
+        payload = _flip(env.payload, len(env.payload) // 2)
+        ls2[at_line] = replace_envelope(ls[at_line], encode_envelope(env.payload_type, payload, env.signatures))
+    r = verify(join(ls2), tmp_path, jobs=jobs)
+    bad = [f["evidence"]["position"] for f in r.steps[2].failures if f["code"] == "bad_signature"]
+    assert bad == [record(ls[first])["index"], record(ls[later])["index"]]
+    skipped = r.as_dict()["stats"]["skipped_after_break"]
+    assert skipped >= 2  # ``later``, ``intact`` and whatever else follows in the chain
+    assert [n.code for n in r.steps[4].notes if n.code == "skipped_after_break"] == ["skipped_after_break"]
+    untouched = verify(base.unit, tmp_path, jobs=jobs)
+    # every signature is counted once: checked, or failed
+    assert r.steps[2].checked + r.steps[2].failure_count == untouched.steps[2].checked
+    assert record(ls[intact])["index"] > record(ls[later])["index"]
+
+
 def test_bit_flip_in_the_leaf_index_or_the_inclusion_proof_is_not_included(base: Base, tmp_path: Path) -> None:
     ls = lines(base.unit)
     i = find(base.unit, "SelfScoreRecorded", 3)

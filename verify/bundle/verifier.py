@@ -166,6 +166,15 @@ class BundleVerifier:
             "skipped_after_break": self.skipped,
             "unchecked_references": len(self.unchecked),
         }
+        if self.skipped:
+            self.s[4].note(
+                "skipped_after_break",
+                f"{self.skipped} phong bì đứng sau một chỗ hỏng trong chuỗi hồ sơ của nó chưa được "
+                "xét theo chuỗi và quy trình (chữ ký của chúng vẫn được kiểm tra)",
+                f"{self.skipped} envelopes after a break in their own chain were not judged for "
+                "chain and process (their signatures were still checked)",
+                warning=True,
+            )
         if self.unchecked:
             self.s[4].note(
                 "unchecked_references",
@@ -402,7 +411,14 @@ class BundleVerifier:
         if self.broken or sig is not None:
             key = self._chain_of(rec.raw)
             if key is not None and key in self.broken:
+                # Not judged: its chain broke earlier. What the worker checked does not
+                # depend on the chain (parse, signatures, schema): report it all the same.
                 self.skipped += 1
+                if sig is not None:
+                    remote = RemoteError(sig[0], sig[1], sig[2], **sig[3])
+                    self.s[step_of(remote.code)].fail(remote, **ctx())
+                elif found is not None:
+                    self.s[2].checked += 1
                 return
             if sig is not None:
                 remote = RemoteError(sig[0], sig[1], sig[2], **sig[3])
