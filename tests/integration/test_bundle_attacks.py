@@ -190,6 +190,12 @@ def test_envelopes_after_a_break_still_have_their_signatures_checked(
     untouched = verify(base.unit, tmp_path, jobs=jobs)
     # every signature is counted once: checked, or failed
     assert r.steps[2].checked + r.steps[2].failure_count == untouched.steps[2].checked
+    # and the signatures stat counts every verified one: not the two tampered, nor those
+    # of envelopes the judge refused after the break (their chain state was gone)
+    line_of = {record(ls[i])["index"]: i for i in envelope_lines(base.unit)}
+    refused = [line_of[f["evidence"]["position"]] for n in (3, 4) for f in r.steps[n].failures]
+    not_counted = sum(len(parse_envelope(envelope_of(ls[i])).signatures) for i in (first, later, *refused))
+    assert r.as_dict()["stats"]["signatures"] == untouched.as_dict()["stats"]["signatures"] - not_counted
     assert record(ls[intact])["index"] > record(ls[later])["index"]
 
 

@@ -419,6 +419,7 @@ class BundleVerifier:
                     self.s[step_of(remote.code)].fail(remote, **ctx())
                 elif found is not None:
                     self.s[2].checked += 1
+                    self.signatures += len(found[0])
                 return
             if sig is not None:
                 remote = RemoteError(sig[0], sig[1], sig[2], **sig[3])
