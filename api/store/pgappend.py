@@ -10,7 +10,9 @@ transaction and one round trip, what the SQLite recorder does in several
 3. inserts the stored events (their notification ids come back) and notifies listeners;
 4. appends the leaves after the stored head, computes the new complete-subtree hashes
    with ``sha256()`` from the stored right edge (RFC 6962 §2.1, the algorithm of
-   ``verify.merkle.TreeBuilder``), inserts leaves and nodes and moves the head.
+   ``verify.merkle.TreeBuilder``), inserts leaves and nodes and moves the head. The right
+   edge read is checked whole by counting its nodes against ``bit_count`` of the size
+   (PostgreSQL 14 or later; the deployment runs 15).
 
 The log tables are named as everywhere else (unqualified, through the search path, as
 they were created); the events table as the library names it. The lock is held only
