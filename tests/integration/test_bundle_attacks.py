@@ -165,6 +165,8 @@ def test_bit_flipped_in_a_registry_envelopes_payload_is_a_bad_signature_too(
         r = verify(join(ls2), tmp_path)
         f = check(r, code)
         assert code == "bad_signature" and f["evidence"]["position"] == record(ls[at_line])["index"], field
+        st = r.as_dict()["stats"]  # the registry's later envelopes: skipped, and unchecked
+        assert st["skipped_after_break"] > st["skipped_signatures_checked"], st
 
 
 @pytest.mark.parametrize("jobs", [0, 2], ids=["inline", "workers"])
@@ -186,6 +188,7 @@ def test_envelopes_after_a_break_still_have_their_signatures_checked(
     assert bad == [record(ls[first])["index"], record(ls[later])["index"]]
     skipped = r.as_dict()["stats"]["skipped_after_break"]
     assert skipped >= 2  # ``later``, ``intact`` and whatever else follows in the chain
+    assert r.as_dict()["stats"]["skipped_signatures_checked"] == skipped  # all in groups
     assert [n.code for n in r.steps[4].notes if n.code == "skipped_after_break"] == ["skipped_after_break"]
     untouched = verify(base.unit, tmp_path, jobs=jobs)
     # every signature is counted once: checked, or failed

@@ -121,6 +121,7 @@ class BundleVerifier:
         self.records = 0
         self.signatures = 0
         self.skipped = 0
+        self.skipped_checked = 0  # of those, checked by a worker (not in the registry section)
         self.unchecked: list[str] = []
         self.full: RegistryState | None = None
         self.view: RegistryAt | None = None
@@ -164,15 +165,18 @@ class BundleVerifier:
             "seconds": round(time.monotonic() - started, 3),
             "bytes": reader.bytes_read,
             "skipped_after_break": self.skipped,
+            "skipped_signatures_checked": self.skipped_checked,
             "unchecked_references": len(self.unchecked),
         }
         if self.skipped:
             self.s[4].note(
                 "skipped_after_break",
                 f"{self.skipped} phong bì đứng sau một chỗ hỏng trong chuỗi hồ sơ của nó chưa được "
-                "xét theo chuỗi và quy trình (chữ ký của chúng vẫn được kiểm tra)",
+                f"xét theo chuỗi và quy trình; chữ ký của {self.skipped_checked} phong bì trong số "
+                "đó vẫn được kiểm tra",
                 f"{self.skipped} envelopes after a break in their own chain were not judged for "
-                "chain and process (their signatures were still checked)",
+                f"chain and process; {self.skipped_checked} of them still had their signatures "
+                "checked",
                 warning=True,
             )
         if self.unchecked:
@@ -415,9 +419,11 @@ class BundleVerifier:
                 # depend on the chain (parse, signatures, schema): report it all the same.
                 self.skipped += 1
                 if sig is not None:
+                    self.skipped_checked += 1
                     remote = RemoteError(sig[0], sig[1], sig[2], **sig[3])
                     self.s[step_of(remote.code)].fail(remote, **ctx())
                 elif found is not None:
+                    self.skipped_checked += 1
                     self.s[2].checked += 1
                     self.signatures += len(found[0])
                 return
