@@ -56,7 +56,14 @@ def write_private(path: Path, data: bytes) -> None:
 
 
 def _signer(path: str, password: bytes | None = None) -> Signer:
-    return load_signer(Path(path).read_bytes(), password)
+    try:
+        data = Path(path).read_bytes()
+    except OSError as e:
+        raise InvalidInput(
+            f"cannot read the key file {path}: {e.strerror or e}",
+            f"không đọc được tệp khoá {path}", path=path,
+        ) from None  # fmt: skip
+    return load_signer(data, password)
 
 
 def _password(args: argparse.Namespace) -> bytes | None:
@@ -176,8 +183,45 @@ def cmd_enrol(args: argparse.Namespace) -> int:
     return 0
 
 
+EVENT_FIELDS = ("type", "unit", "data")  # required in the event file; year, time, prev optional
+
+
+def _event_doc(path: str) -> dict[str, Any]:
+    """The event file to sign, or a clear bilingual error."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise InvalidInput(
+            f"cannot read the event file {path}: {getattr(e, 'strerror', None) or e}",
+            f"không đọc được tệp sự kiện {path}", path=path,
+        ) from None  # fmt: skip
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise InvalidInput(
+            f"the event file is not valid JSON: {e.msg} (line {e.lineno}, column {e.colno})",
+            f"tệp sự kiện không phải JSON hợp lệ (dòng {e.lineno}, cột {e.colno})",
+            path=path, line=e.lineno, column=e.colno,
+        ) from None  # fmt: skip
+    if not isinstance(doc, dict):
+        raise InvalidInput(
+            "the event file must hold one JSON object", "tệp sự kiện phải là một đối tượng JSON",
+            path=path,
+        )  # fmt: skip
+    missing = [f for f in EVENT_FIELDS if f not in doc]
+    if missing:
+        raise InvalidInput(
+            f"the event file lacks {', '.join(missing)} (it needs type, unit and data; year, "
+            "time and prev are optional)",
+            f"tệp sự kiện thiếu {', '.join(missing)} (cần type, unit và data; year, time và "
+            "prev có thể bỏ trống)",
+            path=path, missing=missing,
+        )  # fmt: skip
+    return doc
+
+
 def cmd_sign(args: argparse.Namespace) -> int:
-    doc = json.loads(Path(args.event).read_text(encoding="utf-8"))
+    doc = _event_doc(args.event)
     password = _password(args)
     signers = [_signer(k, password) for k in args.key]
     t = parse_time(doc["time"]) if doc.get("time") else datetime.now(UTC).replace(microsecond=0)
@@ -449,8 +493,16 @@ def main(argv: list[str] | None = None) -> int:
         if e.evidence:
             print("  " + json.dumps(e.evidence, ensure_ascii=False, default=str), file=sys.stderr)
         return 1
-    except (OSError, ValueError, KeyError, json.JSONDecodeError) as e:
-        print(f"Lỗi / error: {e}", file=sys.stderr)
+    except OSError as e:
+        where = f" {e.filename}" if e.filename else ""
+        print(f"Lỗi / error: không đọc hoặc ghi được tệp{where} / cannot read or write"
+              f"{where}: {e.strerror or e}", file=sys.stderr)  # fmt: skip
+        return 2
+    except KeyError as e:
+        print(f"Lỗi / error: thiếu trường / missing field {e}", file=sys.stderr)
+        return 2
+    except (ValueError, json.JSONDecodeError) as e:
+        print(f"Lỗi / error: dữ liệu không hợp lệ / invalid input: {e}", file=sys.stderr)
         return 2
 
 

@@ -1,0 +1,62 @@
+"""``minhbach sign`` on bad input: a clear error in Vietnamese and English, a non-zero exit
+status, and nothing written."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from api.cli import main, write_private
+from domain.signing import generate
+
+EVENT = {"type": "EvaluationOpened", "unit": "31999", "year": 2024, "data": {}, "prev": None}
+
+
+@pytest.fixture
+def key(tmp_path: Path) -> str:
+    path = tmp_path / "k.pem"
+    write_private(path, generate().pem())
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    ("text", "vi", "en"),
+    [
+        ('{"type": "EvaluationOpened"', "không phải JSON hợp lệ (dòng 1, cột 28)", "not valid JSON"),
+        ("[1, 2]", "phải là một đối tượng JSON", "must hold one JSON object"),
+        ('{"type": "EvaluationOpened"}', "thiếu unit, data", "lacks unit, data"),
+        ("\udcff", "không đọc được tệp sự kiện", "cannot read the event file"),
+    ],
+    ids=["malformed", "not-an-object", "missing-fields", "not-utf8"],
+)
+def test_a_bad_event_file_is_refused_clearly(
+    tmp_path: Path, key: str, capsys: pytest.CaptureFixture[str], text: str, vi: str, en: str
+) -> None:
+    event, out = tmp_path / "e.json", tmp_path / "e.dsse.json"
+    event.write_bytes(text.encode("utf-8", "surrogateescape"))
+    assert main(["sign", "--key", key, str(event), "-o", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "[invalid_input]" in err and vi in err and en in err, err
+    assert not out.exists()
+
+
+def test_a_missing_event_or_key_file_is_named(tmp_path: Path, key: str, capsys: pytest.CaptureFixture[str]) -> None:
+    event = tmp_path / "e.json"
+    event.write_text(json.dumps(EVENT))
+    assert main(["sign", "--key", key, str(tmp_path / "nope.json")]) == 1
+    assert "không đọc được tệp sự kiện" in capsys.readouterr().err
+    assert main(["sign", "--key", str(tmp_path / "nokey.pem"), str(event)]) == 1
+    err = capsys.readouterr().err
+    assert "không đọc được tệp khoá" in err and "cannot read the key file" in err and "nokey.pem" in err
+
+
+def test_an_unwritable_output_is_an_os_error_in_both_languages(
+    tmp_path: Path, key: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    event = tmp_path / "e.json"
+    event.write_text(json.dumps(EVENT))
+    assert main(["sign", "--key", key, str(event), "-o", str(tmp_path / "no" / "such" / "x.json")]) == 2
+    err = capsys.readouterr().err
+    assert "không đọc hoặc ghi được tệp" in err and "cannot read or write" in err
