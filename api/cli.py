@@ -25,6 +25,10 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from eventsourcing.persistence import InterfaceError as StoreInterfaceError
+from eventsourcing.persistence import OperationalError as StoreUnavailable
 
 from api import cli_log, cli_projections, cli_x509
 from api.config import Settings, make_ledger
@@ -484,6 +488,15 @@ def subcommand_group(sub: Any, name: str, help: str) -> Any:
     return next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
 
 
+def _without_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{parts.username or ''}:***@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -493,6 +506,11 @@ def main(argv: list[str] | None = None) -> int:
         if e.evidence:
             print("  " + json.dumps(e.evidence, ensure_ascii=False, default=str), file=sys.stderr)
         return 1
+    except (StoreUnavailable, StoreInterfaceError) as e:
+        url = _without_password(getattr(args, "database", None) or Settings.from_env().database_url)
+        print(f"Lỗi / error [store_unavailable]: không kết nối được cơ sở dữ liệu {url}\n"
+              f"  cannot reach the database {url}: {e}", file=sys.stderr)  # fmt: skip
+        return 2
     except OSError as e:
         where = f" {e.filename}" if e.filename else ""
         print(f"Lỗi / error: không đọc hoặc ghi được tệp{where} / cannot read or write"

@@ -1,5 +1,5 @@
-"""``minhbach sign`` on bad input: a clear error in Vietnamese and English, a non-zero exit
-status, and nothing written."""
+"""The command line on bad input or an unreachable store: a clear error in Vietnamese and
+English, a non-zero exit status, and nothing written."""
 
 from __future__ import annotations
 
@@ -60,3 +60,17 @@ def test_an_unwritable_output_is_an_os_error_in_both_languages(
     assert main(["sign", "--key", key, str(event), "-o", str(tmp_path / "no" / "such" / "x.json")]) == 2
     err = capsys.readouterr().err
     assert "không đọc hoặc ghi được tệp" in err and "cannot read or write" in err
+
+
+def test_an_unreachable_database_is_named_without_its_password(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("POSTGRES_CONNECT_TIMEOUT", "1")
+    out = tmp_path / "x.jsonl"
+    url = "postgresql://inspector:s3cret@127.0.0.1:1/nowhere"  # nothing listens on port 1
+    assert main(["--database", url, "events", "export", "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "[store_unavailable]" in err and "không kết nối được cơ sở dữ liệu" in err
+    assert "cannot reach the database postgresql://inspector:***@127.0.0.1:1/nowhere" in err
+    assert "s3cret" not in err and "Traceback" not in err
+    assert not out.exists()
