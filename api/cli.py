@@ -25,13 +25,12 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from eventsourcing.persistence import InterfaceError as StoreInterfaceError
 from eventsourcing.persistence import OperationalError as StoreUnavailable
 
 from api import cli_log, cli_projections, cli_x509
-from api.config import Settings, make_ledger
+from api.config import Settings, make_ledger, without_password
 from domain.calendar import VN_TZ
 from domain.ledger import Ledger
 from domain.signing import Signer, generate, load_signer, sign_event
@@ -488,15 +487,6 @@ def subcommand_group(sub: Any, name: str, help: str) -> Any:
     return next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
 
 
-def _without_password(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.hostname or ""
-    netloc = f"{parts.username or ''}:***@{host}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=netloc))
-
-
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -507,7 +497,7 @@ def main(argv: list[str] | None = None) -> int:
             print("  " + json.dumps(e.evidence, ensure_ascii=False, default=str), file=sys.stderr)
         return 1
     except (StoreUnavailable, StoreInterfaceError) as e:
-        url = _without_password(getattr(args, "database", None) or Settings.from_env().database_url)
+        url = without_password(getattr(args, "database", None) or Settings.from_env().database_url)
         print(f"Lỗi / error [store_unavailable]: không kết nối được cơ sở dữ liệu {url}\n"
               f"  cannot reach the database {url}: {e}", file=sys.stderr)  # fmt: skip
         return 2

@@ -25,7 +25,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import unquote, urlparse
+from urllib.parse import unquote, urlparse, urlsplit, urlunsplit
 
 from domain.ledger import Ledger
 from verify.keys import PublicKey
@@ -148,6 +148,15 @@ def storage_env(url: str) -> dict[str, str]:
             "CREATE_TABLE": "y",
         }
     raise ValueError(f"unsupported database URL {url!r}: use sqlite:/// or postgresql://")
+
+
+def without_password(url: str) -> str:
+    """A database URL fit to print: its password, if any, masked."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = f"{parts.username or ''}:***@{parts.hostname or ''}"
+    return urlunsplit(parts._replace(netloc=netloc + (f":{parts.port}" if parts.port else "")))
 
 
 def make_ledger(settings: Settings) -> Ledger:

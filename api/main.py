@@ -11,13 +11,15 @@ import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from eventsourcing.persistence import InterfaceError as StoreInterfaceError
+from eventsourcing.persistence import OperationalError as StoreUnavailable
 from fastapi import FastAPI
 
 from api import middleware
 from api.batcher import Batcher
 from api.checkpointer import Checkpointer, Cosigner, default_cosigner
 from api.comments import Intake, RateLimit
-from api.config import Settings, make_ledger
+from api.config import Settings, make_ledger, without_password
 from api.logkey import LogKey
 from api.precheck import Prechecker
 from api.readmodels import ReadModels
@@ -46,7 +48,13 @@ def create_app(settings: Settings | None = None, cosign: Cosigner | None = None)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        ledger = make_ledger(settings)
+        try:
+            ledger = make_ledger(settings)
+        except (StoreUnavailable, StoreInterfaceError) as e:
+            url = without_password(settings.database_url)
+            raise RuntimeError(
+                f"không kết nối được cơ sở dữ liệu / cannot reach the database {url}: {e}"
+            ) from None
         models = ReadModels(settings.database_url)
         models.start()
         prechecker = Prechecker(settings.workers())

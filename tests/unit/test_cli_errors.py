@@ -1,5 +1,5 @@
-"""The command line on bad input or an unreachable store: a clear error in Vietnamese and
-English, a non-zero exit status, and nothing written."""
+"""The command line on bad input or an unreachable store (and the server on the latter): a
+clear error in Vietnamese and English, a non-zero exit status, and nothing written."""
 
 from __future__ import annotations
 
@@ -74,3 +74,19 @@ def test_an_unreachable_database_is_named_without_its_password(
     assert "cannot reach the database postgresql://inspector:***@127.0.0.1:1/nowhere" in err
     assert "s3cret" not in err and "Traceback" not in err
     assert not out.exists()
+
+
+def test_the_server_does_not_start_on_an_unreachable_database_and_says_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from api.config import Settings
+    from api.main import create_app
+
+    monkeypatch.setenv("POSTGRES_CONNECT_TIMEOUT", "1")
+    settings = Settings(database_url="postgresql://api:s3cret@127.0.0.1:1/nowhere", data_dir=tmp_path)
+    with pytest.raises(RuntimeError) as e, TestClient(create_app(settings)):
+        pass
+    assert "không kết nối được cơ sở dữ liệu / cannot reach the database" in str(e.value)
+    assert "postgresql://api:***@127.0.0.1:1/nowhere" in str(e.value) and "s3cret" not in str(e.value)
