@@ -192,6 +192,25 @@ def test_log_cli_init_key_checkpoint_audit(world: Any, ledger_url: str, tmp_path
     assert "node (0, 4)" in capsys.readouterr().err
 
 
+def test_a_command_run_without_the_servers_key_makes_no_new_one(
+    world: Any, ledger_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """A signed log never gets a second key by accident (say, a command run from another
+    directory): the command stops, names the missing key and writes nothing."""
+    monkeypatch.setenv("MINHBACH_DATA_DIR", str(tmp_path / "server"))
+    db = ["--database", ledger_url]
+    assert main([*db, "log", "checkpoint"]) == 0  # a new log: its first key is made here
+    capsys.readouterr()
+    monkeypatch.setenv("MINHBACH_DATA_DIR", str(tmp_path / "elsewhere"))
+    out = tmp_path / "b.jsonl"
+    assert main([*db, "bundle", "export", "--unit", world.codes[0], "--year", "2023", "-o", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "[log_key]" in err and "không có khoá của sổ" in err and "already signed" in err
+    assert not (tmp_path / "elsewhere").exists() and not out.exists()
+    assert main([*db, "log", "checkpoint"]) == 1
+
+
 def test_submit_wait_saves_a_verified_receipt(
     world: Any, ledger_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
