@@ -27,7 +27,7 @@ import time
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from api.logkey import LogKey
+from api.logkey import LogKey, LogKeyError
 from api.store.checkpoints import CheckpointStore, StoredCheckpoint
 from api.store.proofs import consistency_proof, root_at
 from verify.checkpoint import Checkpoint, format_checkpoint
@@ -86,6 +86,24 @@ class CheckpointRefused(DomainError):
     """The stored log does not extend what was signed before: nothing is signed."""
 
     code = "checkpoint_refused"
+
+
+def ready_key(key: LogKey, recorder: Any) -> None:
+    """Make the log key if the log was never signed; otherwise it must already exist: a
+    log already signed never gets a second key by accident (a process started in another
+    directory, a key file lost)."""
+    if CheckpointStore(recorder).latest() is None:
+        key.ensure()
+    elif not key.path.exists():
+        raise LogKeyError(
+            f"no log key at {key.path}, and this log is already signed: run with the "
+            "server's data directory (MINHBACH_DATA_DIR) or its key file "
+            "(MINHBACH_LOG_KEY_FILE)",
+            f"không có khoá của sổ tại {key.path}, trong khi sổ này đã được ký: hãy chạy với "
+            "thư mục dữ liệu của máy chủ (MINHBACH_DATA_DIR) hoặc tệp khoá của nó "
+            "(MINHBACH_LOG_KEY_FILE)",
+            path=str(key.path),
+        )  # fmt: skip
 
 
 class Checkpointer:

@@ -18,10 +18,9 @@ from typing import Any
 
 import httpx
 
-from api.checkpointer import Checkpointer, default_cosigner
+from api.checkpointer import Checkpointer, default_cosigner, ready_key
 from api.logaudit import Auditor
-from api.logkey import LogKey, LogKeyError
-from api.store.checkpoints import CheckpointStore
+from api.logkey import LogKey
 from api.store.proofs import tlog_receipt
 from verify.merkle import leaf_hash, verify_inclusion
 from verify.note import open_note, parse_checkpoint, parse_tlog_proof, parse_verifier_key
@@ -40,18 +39,7 @@ def checkpointer(args: argparse.Namespace, ledger: Any) -> Checkpointer:
     from api.cli import _settings
 
     key = log_key(args)
-    if CheckpointStore(ledger.recorder).latest() is None:
-        key.ensure()  # a log not yet signed: its first checkpoint gets a new key
-    elif not key.path.exists():  # never make a new key for a log already signed
-        raise LogKeyError(
-            f"no log key at {key.path}, and this log is already signed: run the command with "
-            "the server's data directory (MINHBACH_DATA_DIR) or its key file "
-            "(MINHBACH_LOG_KEY_FILE)",
-            f"không có khoá của sổ tại {key.path}, trong khi sổ này đã được ký: hãy chạy lệnh "
-            "với thư mục dữ liệu của máy chủ (MINHBACH_DATA_DIR) hoặc tệp khoá của nó "
-            "(MINHBACH_LOG_KEY_FILE)",
-            path=str(key.path),
-        )  # fmt: skip
+    ready_key(key, ledger.recorder)
     return Checkpointer(ledger, key, _settings(args).witnesses, default_cosigner(ledger.recorder))
 
 

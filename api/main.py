@@ -17,7 +17,7 @@ from fastapi import FastAPI
 
 from api import middleware
 from api.batcher import Batcher
-from api.checkpointer import Checkpointer, Cosigner, default_cosigner
+from api.checkpointer import Checkpointer, Cosigner, default_cosigner, ready_key
 from api.comments import Intake, RateLimit
 from api.config import Settings, make_ledger, without_password
 from api.logkey import LogKey
@@ -66,7 +66,7 @@ def create_app(settings: Settings | None = None, cosign: Cosigner | None = None)
         metrics.watch_log_size(lambda: ledger.recorder.log_head()[0])  # type: ignore[attr-defined]
         await batcher.start()
         key = LogKey(settings.log_key_path, settings.origin or f"minhbach.example/{settings.scope}")
-        key.ensure()  # made (and logged) if missing; ``minhbach log init`` makes it beforehand
+        ready_key(key, ledger.recorder)  # made (and logged) for a log never signed
         checkpoints = Checkpointer(
             ledger, key, settings.witnesses, cosign or default_cosigner(ledger.recorder)
         )

@@ -17,7 +17,7 @@ from api.cli import main
 from api.cli_log import check_receipt
 from api.demo import at
 from api.logaudit import Auditor
-from api.logkey import LogKey
+from api.logkey import LogKey, LogKeyError
 from api.store.proofs import root_at, tlog_receipt
 from verify.merkle import TreeBuilder, leaf_hash, root_plan
 from verify.note import (
@@ -209,6 +209,25 @@ def test_a_command_run_without_the_servers_key_makes_no_new_one(
     assert "[log_key]" in err and "không có khoá của sổ" in err and "already signed" in err
     assert not (tmp_path / "elsewhere").exists() and not out.exists()
     assert main([*db, "log", "checkpoint"]) == 1
+
+
+def test_the_server_does_not_start_without_the_key_of_a_signed_log(
+    world: Any, ledger_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from api.config import Settings
+    from api.main import create_app
+
+    monkeypatch.setenv("MINHBACH_DATA_DIR", str(tmp_path / "server"))
+    assert main(["--database", ledger_url, "log", "checkpoint"]) == 0
+    lost = Settings.from_env(database_url=ledger_url, data_dir=tmp_path / "elsewhere")
+    with pytest.raises(LogKeyError, match="already signed"), TestClient(create_app(lost)):
+        pass
+    assert not (tmp_path / "elsewhere" / "log-signer.key").exists()
+    kept = Settings.from_env(database_url=ledger_url, data_dir=tmp_path / "server")
+    with TestClient(create_app(kept)) as client:  # its own key: starts as before
+        assert client.get("/healthz").status_code == 200
 
 
 def test_submit_wait_saves_a_verified_receipt(
