@@ -78,17 +78,22 @@ def cmd_project_run(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    store = ProjectionStore(_url(args))
     name, pattern = REPORT_KEYS[args.kind]
+    if "{year}" in pattern and args.year is None:
+        print(f"Lỗi / error: báo cáo {args.kind} cần --year / the {args.kind} report needs --year",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    if args.format == "csv" and name != "reports":
+        print("Lỗi / error: CSV chỉ dành cho mẫu 08, 09 và 10 / CSV is for forms 08, 09 and 10",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    store = ProjectionStore(_url(args))
     key = pattern.format(unit=args.unit, year=args.year)
     doc = store.get(name, key)
     if doc is None:
         print(f"không có / not found: {name} {key}", file=sys.stderr)
         return 1
     if args.format == "csv":
-        if name != "reports":
-            print("CSV is for forms 08, 09 and 10", file=sys.stderr)
-            return 2
         sys.stdout.write(to_csv(json.loads(doc)))
     else:
         print(json.dumps(json.loads(doc), ensure_ascii=False, indent=2))

@@ -85,6 +85,27 @@ def test_dashboard_form08_and_findings_register(world: Any, ledger_url: str) -> 
     assert store.keys("findings") == []  # a lawful year: the register is empty
 
 
+def test_report_command_prints_forms_and_refuses_what_it_cannot_answer(
+    world: Any, ledger_url: str, capsys: Any
+) -> None:
+    from api.cli import main
+
+    a, b = year_with_two_units(world)
+    rebuild(ProjectionStore(ledger_url))
+    db, district = ["--database", ledger_url], world.district.code
+    assert main([*db, "report", "form08", "--unit", district, "--year", str(Y), "--format", "csv"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [r.split(",")[1] for r in lines[1:3]] == [a, b]
+    assert main([*db, "report", "evaluation", "--unit", a, "--year", str(Y)]) == 0
+    assert json.loads(capsys.readouterr().out)["stage"] == "recognised"
+    assert main([*db, "report", "evaluation", "--unit", a]) == 2  # no year
+    assert "cần --year" in (err := capsys.readouterr().err) and "needs --year" in err
+    assert main([*db, "report", "dashboard", "--unit", district, "--year", str(Y), "--format", "csv"]) == 2
+    assert "CSV is for forms 08, 09 and 10" in capsys.readouterr().err
+    assert main([*db, "report", "form08", "--unit", district, "--year", str(Y - 5)]) == 1
+    assert "not found" in capsys.readouterr().err
+
+
 def test_findings_register_records_a_late_decision(world: Any, ledger_url: str) -> None:
     a = world.codes[0]
     world.commune_stage(a, Y)
