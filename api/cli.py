@@ -166,10 +166,10 @@ def cmd_enrol(args: argparse.Namespace) -> int:
         "role": args.role,
         "scope": args.scope_code,
         **fields,
-        "valid_from": format_time(parse_time(args.valid_from) if args.valid_from else now),
+        "valid_from": format_time(parse_time(args.valid_from, "--valid-from") if args.valid_from else now),
     }
     if args.valid_until:
-        doc["valid_until"] = format_time(parse_time(args.valid_until))
+        doc["valid_until"] = format_time(parse_time(args.valid_until, "--valid-until"))
     w = ChainWriter()
     head = _head(ledger, "OfficialEnrolled", s.scope, None)
     if head is not None:

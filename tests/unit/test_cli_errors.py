@@ -90,3 +90,13 @@ def test_the_server_does_not_start_on_an_unreachable_database_and_says_why(
         pass
     assert "không kết nối được cơ sở dữ liệu / cannot reach the database" in str(e.value)
     assert "postgresql://api:***@127.0.0.1:1/nowhere" in str(e.value) and "s3cret" not in str(e.value)
+
+
+def test_a_bad_validity_date_names_its_option(tmp_path: Path, key: str, capsys: pytest.CaptureFixture[str]) -> None:
+    db = ["--database", f"sqlite:///{tmp_path / 'l.db'}"]
+    enrol = [*db, "enrol", "--key", key, "--official-key", key, "--id", "x", "--role", "commune_chairman",
+             "--scope-code", "96", "--name", "A", "--position", "B"]  # fmt: skip
+    for option in ("--valid-from", "--valid-until"):
+        assert main([*enrol, option, "yesterday"]) == 1
+        err = capsys.readouterr().err
+        assert f"{option} phải là thời điểm UTC" in err and f"{option} must be UTC time" in err
