@@ -512,6 +512,18 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, json.JSONDecodeError) as e:
         print(f"Lỗi / error: dữ liệu không hợp lệ / invalid input: {e}", file=sys.stderr)
         return 2
+    except Exception as e:
+        import httpx
+
+        if not isinstance(e, httpx.TransportError):
+            raise
+        try:
+            url = str(e.request.url)
+        except RuntimeError:  # no request attached
+            url = getattr(args, "url", None) or ""
+        print(f"Lỗi / error [server_unreachable]: không kết nối được máy chủ {url}\n"
+              f"  cannot reach the server {url}: {e}", file=sys.stderr)  # fmt: skip
+        return 2
 
 
 if __name__ == "__main__":

@@ -100,3 +100,17 @@ def test_a_bad_validity_date_names_its_option(tmp_path: Path, key: str, capsys: 
         assert main([*enrol, option, "yesterday"]) == 1
         err = capsys.readouterr().err
         assert f"{option} phải là thời điểm UTC" in err and f"{option} must be UTC time" in err
+
+
+def test_an_unreachable_server_is_named(tmp_path: Path, key: str, capsys: pytest.CaptureFixture[str]) -> None:
+    event = tmp_path / "e.json"
+    event.write_text(json.dumps({k: v for k, v in EVENT.items() if k != "prev"}))  # prev: ask the server
+    assert main(["sign", "--url", "http://127.0.0.1:1", "--key", key, str(event)]) == 2
+    err = capsys.readouterr().err
+    assert "[server_unreachable]" in err and "không kết nối được máy chủ http://127.0.0.1:1/" in err
+    assert "cannot reach the server" in err and "Traceback" not in err
+    envelope = tmp_path / "e.dsse.json"
+    event.write_text(json.dumps(EVENT))
+    assert main(["sign", "--key", key, str(event), "-o", str(envelope)]) == 0
+    assert main(["submit", "--url", "http://127.0.0.1:1", str(envelope)]) == 2
+    assert "[server_unreachable]" in capsys.readouterr().err
