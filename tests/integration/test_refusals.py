@@ -140,6 +140,22 @@ def test_key_used_after_its_validity_ended_is_refused(w: Any) -> None:
     w.refuse(score(w, signer=short, when=at(date(Y, 12, 4))), KeyNotValid, "key_not_valid", A, Y)
 
 
+@pytest.mark.parametrize("scope", ["99999", "31998", ""], ids=["unknown", "typo", "empty"])
+def test_an_official_scoped_to_no_registered_unit_is_refused(w: Any, scope: str) -> None:
+    official = w.assignee(A, Y, 0)
+    doc = {**official.doc(), "key": generate().key_doc(), "id": "typo-1", "scope": scope}
+    env = w.sign([w.root], "OfficialEnrolled", "96", None, at(date(Y, 11, 1)), {"official": doc})
+    err = w.refuse(env, BadEvent, "bad_event")
+    assert err.evidence.get("scope", scope) == scope
+
+
+def test_officials_scoped_to_the_country_or_a_registered_unit_are_enrolled(w: Any) -> None:
+    official = w.assignee(A, Y, 0)
+    for n, scope in enumerate(("VN", "96", w.district.code, B)):
+        doc = {**official.doc(), "key": generate().key_doc(), "id": f"ok-{n}", "scope": scope}
+        w.emit([w.root], "OfficialEnrolled", "96", None, at(date(Y, 11, 1)), {"official": doc})
+
+
 def test_chairman_of_another_commune_is_refused(w: Any) -> None:
     ind = w.catalog(Y).indicators[0]
     env = w.sign([w.chair(B)], "IndicatorAssigned", A, Y, T, {"indicator": ind.id, "official_id": "x"})

@@ -99,13 +99,16 @@ class KeyRecord:
         return latest < self.revoked_from
 
 
+NATIONAL = "VN"  # the scope above every province (the Ministry's officials)
+
+
 def scope_covers(scope: str, unit_code: str, unit: Unit | None) -> bool:
     """True when an official scoped to ``scope`` may act for ``unit_code``.
 
     A province scope covers its districts and communes, a district scope its communes;
     "VN" covers everything.
     """
-    if scope in ("VN", unit_code):
+    if scope in (NATIONAL, unit_code):
         return True
     if unit is None:
         return False

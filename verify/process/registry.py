@@ -18,7 +18,7 @@ from verify.law.catalog import Catalog, load_catalog
 from verify.law.correction import apply_correction
 from verify.process.certificates import CertificateRecords
 from verify.process.chain import ChainState
-from verify.process.officials import KeyRecord, Role, Unit
+from verify.process.officials import NATIONAL, KeyRecord, Role, Unit
 from verify.process.payload import Payload, parse_time
 from verify.refusals import (
     BadEvent,
@@ -160,6 +160,12 @@ class RegistryState(ChainState):
             )
             if rec.key_id in self.keys or rec.key_id in self.trust_root:
                 raise Duplicate("this key is already enrolled", "khoá này đã được đăng ký")
+            if self.units and rec.scope != NATIONAL and rec.scope not in self.units:
+                raise BadEvent(
+                    f"the official's scope {rec.scope} is not a registered unit",
+                    f"phạm vi {rec.scope} của cán bộ không phải đơn vị đã đăng ký",
+                    scope=rec.scope,
+                )
         elif p.type == "TrustAnchorAdded":
             self.certs.read_anchor(d["anchor"])
         elif p.type == "RevocationListRecorded":
