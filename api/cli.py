@@ -307,6 +307,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     from api.demo import build_demo
 
+    scope = getattr(args, "scope", None) or os.environ.get("MINHBACH_SCOPE")
+    if scope is None:
+        args.scope = args.province  # the demo ledger is the province's own
+    elif scope != args.province:
+        print(
+            f"Lỗi / error: tỉnh {args.province} của demo khác phạm vi {scope} của sổ cái "
+            f"(--scope / MINHBACH_SCOPE): mọi sự kiện sẽ bị từ chối\n"
+            f"  the demo's province {args.province} differs from this ledger's scope {scope} "
+            "(--scope / MINHBACH_SCOPE): every event would be refused",
+            file=sys.stderr,
+        )
+        return 2
     ledger = _ledger(args)
     if ledger.registry() is not None:
         print(
@@ -342,8 +354,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     if args.database:
         os.environ["MINHBACH_DATABASE_URL"] = args.database
-    if args.demo:
-        cmd_demo(args)
+    if args.demo and cmd_demo(args) == 2:  # the demo's province against the ledger's scope
+        return 2
+    if getattr(args, "scope", None):  # given, or the demo's province: the app's too
+        os.environ["MINHBACH_SCOPE"] = args.scope
     uvicorn.run(
         "api.main:create_app", factory=True, host=args.host, port=args.port, log_level="info"
     )

@@ -114,3 +114,20 @@ def test_an_unreachable_server_is_named(tmp_path: Path, key: str, capsys: pytest
     assert main(["sign", "--key", key, str(event), "-o", str(envelope)]) == 0
     assert main(["submit", "--url", "http://127.0.0.1:1", str(envelope)]) == 2
     assert "[server_unreachable]" in capsys.readouterr().err
+
+
+def test_the_demo_of_another_province_takes_its_scope_or_refuses_a_conflicting_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from api.config import Settings, make_ledger
+
+    monkeypatch.delenv("MINHBACH_SCOPE", raising=False)
+    monkeypatch.setenv("MINHBACH_DATA_DIR", str(tmp_path / "data"))
+    url = f"sqlite:///{tmp_path / 'd.db'}"
+    assert main(["--database", url, "--scope", "96", "demo", "--province", "79", "--limit", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "tỉnh 79 của demo khác phạm vi 96" in err and "every event would be refused" in err
+    assert make_ledger(Settings(database_url=url, scope="96")).registry() is None  # nothing stored
+    assert main(["--database", url, "demo", "--province", "79", "--limit", "1"]) == 0  # scope 79
+    assert "0 bị từ chối / refused" in capsys.readouterr().out
+    assert make_ledger(Settings(database_url=url, scope="79")).registry() is not None
