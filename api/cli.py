@@ -26,11 +26,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from eventsourcing.persistence import InterfaceError as StoreInterfaceError
-from eventsourcing.persistence import OperationalError as StoreUnavailable
+import httpx
 
 from api import cli_log, cli_projections, cli_x509
-from api.config import Settings, make_ledger, without_password
+from api.config import STORE_DOWN, Settings, make_ledger, store_unreachable
 from domain.calendar import VN_TZ
 from domain.ledger import Ledger
 from domain.signing import Signer, generate, load_signer, sign_event
@@ -307,7 +306,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     from api.demo import build_demo
 
-    scope = getattr(args, "scope", None) or os.environ.get("MINHBACH_SCOPE")
+    scope = args.scope or os.environ.get("MINHBACH_SCOPE")
     if scope is None:
         args.scope = args.province  # the demo ledger is the province's own
     elif scope != args.province:
@@ -356,7 +355,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         os.environ["MINHBACH_DATABASE_URL"] = args.database
     if args.demo and cmd_demo(args) == 2:  # the demo's province against the ledger's scope
         return 2
-    if getattr(args, "scope", None):  # given, or the demo's province: the app's too
+    if args.scope:  # given, or the demo's province: the app's too
         os.environ["MINHBACH_SCOPE"] = args.scope
     uvicorn.run(
         "api.main:create_app", factory=True, host=args.host, port=args.port, log_level="info"
@@ -510,10 +509,9 @@ def main(argv: list[str] | None = None) -> int:
         if e.evidence:
             print("  " + json.dumps(e.evidence, ensure_ascii=False, default=str), file=sys.stderr)
         return 1
-    except (StoreUnavailable, StoreInterfaceError) as e:
-        url = without_password(getattr(args, "database", None) or Settings.from_env().database_url)
-        print(f"Lỗi / error [store_unavailable]: không kết nối được cơ sở dữ liệu {url}\n"
-              f"  cannot reach the database {url}: {e}", file=sys.stderr)  # fmt: skip
+    except STORE_DOWN as e:
+        url = args.database or Settings.from_env().database_url
+        print(f"Lỗi / error [store_unavailable]: {store_unreachable(url, e)}", file=sys.stderr)
         return 2
     except OSError as e:
         where = f" {e.filename}" if e.filename else ""
@@ -526,11 +524,7 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, json.JSONDecodeError) as e:
         print(f"Lỗi / error: dữ liệu không hợp lệ / invalid input: {e}", file=sys.stderr)
         return 2
-    except Exception as e:
-        import httpx
-
-        if not isinstance(e, httpx.TransportError):
-            raise
+    except httpx.TransportError as e:
         try:
             url = str(e.request.url)
         except RuntimeError:  # no request attached

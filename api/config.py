@@ -27,6 +27,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlparse, urlsplit, urlunsplit
 
+from eventsourcing.persistence import InterfaceError as StoreInterfaceError
+from eventsourcing.persistence import OperationalError as StoreOperationalError
+
 from domain.ledger import Ledger
 from verify.keys import PublicKey
 from verify.x509 import TrustAnchor, load_anchors
@@ -157,6 +160,15 @@ def without_password(url: str) -> str:
         return url
     netloc = f"{parts.username or ''}:***@{parts.hostname or ''}"
     return urlunsplit(parts._replace(netloc=netloc + (f":{parts.port}" if parts.port else "")))
+
+
+STORE_DOWN = (StoreOperationalError, StoreInterfaceError)  # the store could not be reached
+
+
+def store_unreachable(url: str, cause: object) -> str:
+    """What the CLI and the server say when the store cannot be reached."""
+    url = without_password(url)
+    return f"không kết nối được cơ sở dữ liệu / cannot reach the database {url}: {cause}"
 
 
 def make_ledger(settings: Settings) -> Ledger:

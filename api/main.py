@@ -11,15 +11,13 @@ import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from eventsourcing.persistence import InterfaceError as StoreInterfaceError
-from eventsourcing.persistence import OperationalError as StoreUnavailable
 from fastapi import FastAPI
 
 from api import middleware
 from api.batcher import Batcher
 from api.checkpointer import Checkpointer, Cosigner, default_cosigner, ready_key
 from api.comments import Intake, RateLimit
-from api.config import Settings, make_ledger, without_password
+from api.config import STORE_DOWN, Settings, make_ledger, store_unreachable
 from api.logkey import LogKey
 from api.precheck import Prechecker
 from api.readmodels import ReadModels
@@ -50,11 +48,8 @@ def create_app(settings: Settings | None = None, cosign: Cosigner | None = None)
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         try:
             ledger = make_ledger(settings)
-        except (StoreUnavailable, StoreInterfaceError) as e:
-            url = without_password(settings.database_url)
-            raise RuntimeError(
-                f"không kết nối được cơ sở dữ liệu / cannot reach the database {url}: {e}"
-            ) from None
+        except STORE_DOWN as e:
+            raise RuntimeError(store_unreachable(settings.database_url, e)) from None
         models = ReadModels(settings.database_url)
         models.start()
         prechecker = Prechecker(settings.workers())

@@ -418,16 +418,13 @@ class BundleVerifier:
                 # Not judged: its chain broke earlier. What the worker checked does not
                 # depend on the chain (parse, signatures, schema): report it all the same.
                 self.skipped += 1
-                if sig is not None:
-                    self.skipped_checked += 1
-                    remote = RemoteError(sig[0], sig[1], sig[2], **sig[3])
-                    self.s[step_of(remote.code)].fail(remote, **ctx())
-                elif found is not None:
-                    self.skipped_checked += 1
-                    self.s[2].checked += 1
-                    self.signatures += len(found[0])
-                return
-            if sig is not None:
+                self.skipped_checked += sig is not None or found is not None
+                if sig is None:
+                    if found is not None:
+                        self.s[2].checked += 1
+                        self.signatures += len(found[0])
+                    return
+            if sig is not None:  # reported whether its chain broke here or earlier
                 remote = RemoteError(sig[0], sig[1], sig[2], **sig[3])
                 self.s[step_of(remote.code)].fail(remote, **ctx())
                 if key is not None:
